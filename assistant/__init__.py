@@ -1,0 +1,1 @@
+"""The assistant: planners that turn requests into tool calls, and answer composition."""

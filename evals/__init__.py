@@ -1,0 +1,1 @@
+"""Evals that score the assistant, and benchmarks."""

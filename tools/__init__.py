@@ -1,0 +1,1 @@
+"""Typed tools over the metadata store and the services behind them."""

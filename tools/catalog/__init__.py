@@ -1,0 +1,1 @@
+"""Built-in tools, one module per domain; each module registers its tools on import."""

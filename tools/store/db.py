@@ -1,0 +1,144 @@
+"""Opening the store and running short transactions on it.
+
+DuckDB lets one process hold a database file at a time, and a connection pool would hold it
+for the engine's lifetime. So every operation opens its own connection (``NullPool``), does its
+work in one transaction and closes it, and a process that finds the file locked by another
+retries with backoff for up to ``lock_timeout_s`` seconds. Inside one process a lock serialises
+store access, so threads of the Slack bot or the console never conflict with each other.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, create_engine, insert, inspect, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session, SQLModel, select
+
+from tools.errors import SchemaVersionError, StoreBusyError, StoreError
+from tools.settings import Settings, get_settings
+from tools.store import schema
+from tools.store.schema import SCHEMA_VERSION, StoreMeta
+
+log = logging.getLogger(__name__)
+
+_LOCK_MARKERS = ("could not set lock", "conflicting lock", "database is locked")
+_process_lock = threading.RLock()
+_stores: dict[str, Store] = {}
+
+
+def _is_lock_error(exc: BaseException) -> bool:
+    message = str(exc).lower()
+    return any(marker in message for marker in _LOCK_MARKERS)
+
+
+class Store:
+    """One metadata store, addressed by a SQLAlchemy URL."""
+
+    def __init__(self, url: str, lock_timeout_s: float = 30.0) -> None:
+        self.url = url
+        self.lock_timeout_s = lock_timeout_s
+        self.engine: Engine = create_engine(url, poolclass=NullPool)
+        self._schema_checked = False
+        if url.startswith("duckdb:///") and url != "duckdb:///:memory:":
+            Path(url.removeprefix("duckdb:///")).parent.mkdir(parents=True, exist_ok=True)
+
+    def _connect(self) -> Connection:
+        """Open a connection, retrying while another process holds the file."""
+        deadline = time.monotonic() + self.lock_timeout_s
+        delay = 0.02
+        while True:
+            try:
+                return self.engine.connect()
+            except (OperationalError, DBAPIError) as exc:
+                if not _is_lock_error(exc):
+                    raise StoreError(f"cannot open the store at {self.url}: {exc.orig}") from exc
+                if time.monotonic() >= deadline:
+                    raise StoreBusyError(
+                        f"the store at {self.url} stayed locked by another process for "
+                        f"{self.lock_timeout_s:.0f} s; retry, or raise MODELPILOT_LOCK_TIMEOUT_S"
+                    ) from exc
+                log.debug("store locked by another process; retrying in %.2f s", delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 0.5)
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """Yield a connection inside one transaction, committed when the block succeeds."""
+        with _process_lock:
+            connection = self._connect()
+            try:
+                with connection.begin():
+                    if not self._schema_checked:
+                        self._ensure_schema(connection)
+                    yield connection
+            finally:
+                connection.close()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """Yield an ORM session inside one transaction, committed when the block succeeds."""
+        with self.connection() as connection:
+            session = Session(bind=connection, expire_on_commit=False)
+            try:
+                yield session
+                session.flush()
+            finally:
+                session.close()
+
+    def insert_rows(
+        self, connection: Connection, table: type[SQLModel], rows: Sequence[dict[str, Any]]
+    ) -> None:
+        """Bulk-insert plain dict rows with one executemany, not one ORM object at a time."""
+        if rows:
+            connection.execute(insert(table.__table__), list(rows))  # type: ignore[attr-defined]
+
+    def _ensure_schema(self, connection: Connection) -> None:
+        inspector = inspect(connection)
+        if not inspector.has_table(StoreMeta.__tablename__):
+            SQLModel.metadata.create_all(connection)
+            connection.execute(
+                insert(StoreMeta.__table__).values(key="schema_version", value=str(SCHEMA_VERSION))  # type: ignore[attr-defined]
+            )
+            log.info("created a new store at %s (schema version %d)", self.url, SCHEMA_VERSION)
+        else:
+            found = connection.execute(
+                select(StoreMeta.value).where(StoreMeta.key == "schema_version")
+            ).scalar_one_or_none()
+            if found != str(SCHEMA_VERSION):
+                raise SchemaVersionError(
+                    f"the store at {self.url} has schema version {found}, but this ModelPilot "
+                    f"uses version {SCHEMA_VERSION}; open it with the matching ModelPilot "
+                    "release or start a new workspace with MODELPILOT_HOME"
+                )
+        self._schema_checked = True
+
+    def schema_version(self) -> int:
+        with self.connection() as connection:
+            value = connection.execute(
+                text("SELECT value FROM store_meta WHERE key = 'schema_version'")
+            )
+            return int(value.scalar_one())
+
+
+def open_store(settings: Settings | None = None) -> Store:
+    """Return the store for the settings' URL, one ``Store`` object per URL in a process."""
+    settings = settings or get_settings()
+    url = settings.resolved_store_url
+    store = _stores.get(url)
+    if store is None:
+        store = Store(url, lock_timeout_s=settings.lock_timeout_s)
+        _stores[url] = store
+    return store
+
+
+# Keep the table classes imported so ``SQLModel.metadata`` knows every table.
+_TABLES = schema

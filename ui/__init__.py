@@ -1,0 +1,1 @@
+"""Channels: the command line, the Streamlit console and the Slack bot."""

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``modelpilot`` CLI; each module exposes ``register(app)``."""
