@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     lock_timeout_s: float = Field(
         default=30.0, description="Seconds to keep retrying while another process writes."
     )
+    lock_hold_s: float = Field(
+        default=0.25,
+        description="Seconds an idle process keeps the store open before letting others in.",
+    )
 
     llm_model: str | None = None
     llm_base_url: str | None = None

@@ -1,14 +1,17 @@
 """Opening the store and running short transactions on it.
 
 DuckDB lets one process hold a database file at a time, and a connection pool would hold it
-for the engine's lifetime. So every operation opens its own connection (``NullPool``), does its
-work in one transaction and closes it, and a process that finds the file locked by another
-retries with backoff for up to ``lock_timeout_s`` seconds. Inside one process a lock serialises
-store access, so threads of the Slack bot or the console never conflict with each other.
+for the engine's lifetime. So a process opens a connection when it needs the store, keeps it
+for a burst of operations, and closes it once it has been idle for ``hold_s`` seconds (opening
+a DuckDB file costs tens of milliseconds, so one request that makes three small transactions
+should open it once). A process that finds the file locked by another retries with backoff for
+up to ``lock_timeout_s`` seconds. Inside one process a lock serialises store access, so threads
+of the Slack bot or the console never conflict with each other.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 import time
@@ -43,11 +46,15 @@ def _is_lock_error(exc: BaseException) -> bool:
 class Store:
     """One metadata store, addressed by a SQLAlchemy URL."""
 
-    def __init__(self, url: str, lock_timeout_s: float = 30.0) -> None:
+    def __init__(self, url: str, lock_timeout_s: float = 30.0, hold_s: float = 0.25) -> None:
         self.url = url
         self.lock_timeout_s = lock_timeout_s
+        self.hold_s = hold_s
         self.engine: Engine = create_engine(url, poolclass=NullPool)
         self._schema_checked = False
+        self._held: Connection | None = None
+        self._last_used = 0.0
+        self._closer: threading.Timer | None = None
         if url.startswith("duckdb:///") and url != "duckdb:///:memory:":
             Path(url.removeprefix("duckdb:///")).parent.mkdir(parents=True, exist_ok=True)
 
@@ -74,14 +81,49 @@ class Store:
     def connection(self) -> Iterator[Connection]:
         """Yield a connection inside one transaction, committed when the block succeeds."""
         with _process_lock:
-            connection = self._connect()
+            if self._held is None:
+                self._held = self._connect()
+            connection = self._held
             try:
                 with connection.begin():
                     if not self._schema_checked:
                         self._ensure_schema(connection)
                     yield connection
+            except BaseException:
+                # A failed connection may be unusable; open a fresh one next time.
+                self.release()
+                raise
             finally:
-                connection.close()
+                self._last_used = time.monotonic()
+                self._schedule_release()
+
+    def _schedule_release(self) -> None:
+        if self.hold_s <= 0:
+            self.release()
+            return
+        if self._closer is None or not self._closer.is_alive():
+            self._closer = threading.Timer(self.hold_s, self._release_when_idle)
+            self._closer.daemon = True
+            self._closer.start()
+
+    def _release_when_idle(self) -> None:
+        with _process_lock:
+            idle = time.monotonic() - self._last_used
+            if idle >= self.hold_s:
+                self.release()
+            else:
+                self._closer = threading.Timer(self.hold_s - idle, self._release_when_idle)
+                self._closer.daemon = True
+                self._closer.start()
+
+    def release(self) -> None:
+        """Close the held connection now, so another process can open the file."""
+        with _process_lock:
+            if self._held is not None:
+                try:
+                    self._held.close()
+                finally:
+                    self._held = None
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -104,7 +146,7 @@ class Store:
     def _ensure_schema(self, connection: Connection) -> None:
         inspector = inspect(connection)
         if not inspector.has_table(StoreMeta.__tablename__):
-            SQLModel.metadata.create_all(connection)
+            SQLModel.metadata.create_all(connection, checkfirst=False)
             connection.execute(
                 insert(StoreMeta.__table__).values(key="schema_version", value=str(SCHEMA_VERSION))  # type: ignore[attr-defined]
             )
@@ -129,13 +171,22 @@ class Store:
             return int(value.scalar_one())
 
 
+def release_all() -> None:
+    """Close every held connection (before forking, or at the end of a command)."""
+    for store in list(_stores.values()):
+        store.release()
+
+
+atexit.register(release_all)
+
+
 def open_store(settings: Settings | None = None) -> Store:
     """Return the store for the settings' URL, one ``Store`` object per URL in a process."""
     settings = settings or get_settings()
     url = settings.resolved_store_url
     store = _stores.get(url)
     if store is None:
-        store = Store(url, lock_timeout_s=settings.lock_timeout_s)
+        store = Store(url, lock_timeout_s=settings.lock_timeout_s, hold_s=settings.lock_hold_s)
         _stores[url] = store
     return store
 

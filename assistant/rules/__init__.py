@@ -1,0 +1,1 @@
+"""The deterministic rules planner: intents and entities in English and Chinese."""

@@ -1,0 +1,186 @@
+"""The assistant: plan a request, run the tool calls through governance, compose the answer."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from tools.vocabulary import detect_language
+
+from assistant.answer import Answer, Language, PlannerName, ToolCallView
+from assistant.compose import compose_answer, compose_confirmation_result
+from assistant.conversation import Conversation, ConversationStore, Turn
+from assistant.messages import message
+from assistant.plan import Plan
+from assistant.rules.lexicon import Lexicon
+from assistant.rules.planner import plan_request
+from tools.clock import now
+from tools.governance import Actor, Governor, ToolOutcome
+from tools.settings import Settings, get_settings
+from tools.store.db import Store, open_store
+from tools.tool_registry import REGISTRY, ToolContext
+
+log = logging.getLogger(__name__)
+
+# The rules planner answers alone at or above this confidence when an LLM is configured.
+HYBRID_CONFIDENCE = 0.8
+
+
+class Assistant:
+    """One assistant per process; conversations are kept per id (session, Slack thread)."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        store: Store | None = None,
+        conversations: ConversationStore | None = None,
+        agent: Any | None = None,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self.store = store or open_store(self.settings)
+        self.governor = Governor(self.store, self.settings)
+        self.conversations = conversations or ConversationStore()
+        self._agent = agent
+
+    def lexicon(self) -> Lexicon:
+        """Read the workspace's names through the overview tool (not audited: not a user call)."""
+        tool = REGISTRY.get("workspace_overview")
+        ctx = ToolContext(self.store, self.settings, "assistant", "viewer", "internal")
+        overview = tool.run(ctx, tool.args_model())
+        return Lexicon.from_overview(overview.model_dump(mode="json"))
+
+    def ask(self, question: str, actor: Actor, conversation_id: str | None = None) -> Answer:
+        """Answer one request; mutations come back as a confirmation request."""
+        started = time.perf_counter()
+        language = detect_language(question)
+        conversation = self.conversations.get(conversation_id or f"{actor.channel}:{actor.user}")
+        plan = plan_request(question, language, conversation, self.lexicon(), now())
+        planner: PlannerName = "rules"
+        if self._should_use_llm(plan):
+            return self._ask_llm(question, language, actor, conversation, started)
+        answer = self._run_plan(question, language, plan, actor, conversation, planner)
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def confirm(self, token: str, actor: Actor, conversation_id: str | None = None) -> Answer:
+        """Run a confirmed mutation and answer with what changed."""
+        started = time.perf_counter()
+        conversation = self.conversations.get(conversation_id or f"{actor.channel}:{actor.user}")
+        language = _conversation_language(conversation)
+        outcome = self.governor.confirm(token, actor)
+        if conversation.pending_token == token:
+            conversation.pending_token = None
+        answer = compose_confirmation_result(outcome, language)
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def cancel(self, actor: Actor, conversation_id: str | None = None) -> Answer:
+        conversation = self.conversations.get(conversation_id or f"{actor.channel}:{actor.user}")
+        conversation.pending_token = None
+        language = _conversation_language(conversation)
+        return Answer("cancel", message("cancelled", language), language, "none")
+
+    def _should_use_llm(self, plan: Plan) -> bool:
+        if not self.settings.llm_configured:
+            return False
+        if plan.kind in ("confirm", "cancel", "help"):
+            return False
+        return plan.kind in ("refuse", "clarify") or plan.confidence < HYBRID_CONFIDENCE
+
+    def _ask_llm(
+        self,
+        question: str,
+        language: Language,
+        actor: Actor,
+        conversation: Conversation,
+        started: float,
+    ) -> Answer:
+        from assistant.llm.agent import LLMAgent
+
+        if self._agent is None:
+            self._agent = LLMAgent(self.settings, self.governor)
+        answer: Answer = self._agent.ask(question, language, actor, conversation, self.lexicon())
+        answer.latency_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    def _run_plan(
+        self,
+        question: str,
+        language: Language,
+        plan: Plan,
+        actor: Actor,
+        conversation: Conversation,
+        planner: PlannerName,
+    ) -> Answer:
+        conversation.messages.append({"role": "user", "content": question})
+        if plan.kind == "confirm" and conversation.pending_token:
+            return self.confirm(conversation.pending_token, actor, conversation.id)
+        if plan.kind == "cancel":
+            conversation.pending_token = None
+        if plan.kind != "tools":
+            return Answer(
+                question,
+                plan.message or "",
+                language,
+                planner,  # type: ignore[arg-type]
+                options=plan.options,
+            )
+        outcomes: list[ToolOutcome] = []
+        for call in plan.calls:
+            outcome = self.governor.invoke(call.tool, call.arguments, actor)
+            outcomes.append(outcome)
+            if outcome.status != "ok":
+                break
+        answer = compose_answer(question, language, plan, outcomes)
+        answer.planner = planner
+        answer.tool_calls = [_view(outcome) for outcome in outcomes]
+        self._remember(conversation, question, plan, outcomes)
+        return answer
+
+    def _remember(
+        self, conversation: Conversation, question: str, plan: Plan, outcomes: list[ToolOutcome]
+    ) -> None:
+        for outcome in outcomes:
+            conversation.remember(Turn(question, outcome.name, outcome.arguments, outcome.result))
+            if outcome.status == "needs_confirmation" and outcome.confirmation:
+                conversation.pending_token = outcome.confirmation.token
+            _update_focus(conversation, outcome, plan)
+
+
+def _view(outcome: ToolOutcome) -> ToolCallView:
+    return ToolCallView(
+        name=outcome.name,
+        arguments=outcome.arguments,
+        status=outcome.status,
+        result=outcome.result,
+        error=outcome.error,
+    )
+
+
+def _conversation_language(conversation: Conversation) -> Language:
+    for turn in reversed(conversation.turns):
+        return detect_language(turn.question)
+    return "en"
+
+
+def _update_focus(conversation: Conversation, outcome: ToolOutcome, plan: Plan) -> None:
+    arguments = outcome.arguments
+    if "model" in arguments and isinstance(arguments["model"], str):
+        conversation.focus_model = arguments["model"]
+        version = arguments.get("version")
+        conversation.focus_version = version if isinstance(version, int) else None
+    result = outcome.result or {}
+    runs = result.get("runs")
+    if isinstance(runs, list) and runs:
+        index = plan.focus_index or 0
+        chosen = runs[min(index, len(runs) - 1)]
+        conversation.focus_run = chosen.get("run_id")
+        versions = chosen.get("model_versions") or []
+        if versions:
+            conversation.focus_model = versions[0]["model"]
+            conversation.focus_version = versions[0]["version"]
+    if outcome.name == "get_run" and result.get("run_id"):
+        conversation.focus_run = result["run_id"]
+    if outcome.name == "get_model_version" and result.get("version"):
+        conversation.focus_version = result["version"]

@@ -1,0 +1,1 @@
+"""The demo workspace, built from real training runs: see ``build_demo``."""

@@ -1,0 +1,1 @@
+"""Experiments, runs, params, tags and metrics: queries over the tracking tables."""

@@ -1,0 +1,329 @@
+"""Read queries over experiments and runs, written as SQL that scales to 100k+ runs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, and_, func, nulls_last, or_, true
+from sqlmodel import Session, col, select
+
+from tools.errors import InvalidInputError, NotFoundError
+from tools.resolve import not_found
+from tools.store.schema import (
+    Experiment,
+    LatestMetric,
+    MetricPoint,
+    ModelAlias,
+    ModelVersion,
+    Run,
+    RunParam,
+    RunTag,
+)
+from tools.tracking.filter_grammar import compile_filter
+from tools.tracking.views import (
+    ExperimentSummary,
+    MetricPointView,
+    ModelVersionRef,
+    RunDetail,
+    RunSummary,
+)
+from tools.vocabulary import find_metric, metric_direction
+
+Direction = Literal["max", "min"]
+# How many other metrics a run summary carries besides the ranking metric.
+SUMMARY_METRICS = 6
+
+
+@dataclass(frozen=True)
+class RunQuery:
+    experiment_ids: Sequence[str] | None = None
+    task: str | None = None
+    metric: str | None = None
+    direction: Direction | None = None
+    filter: str | None = None
+    status: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    name_contains: str | None = None
+    limit: int = 10
+
+
+def metric_keys(session: Session, experiment_ids: Sequence[str] | None = None) -> list[str]:
+    """Return the metric keys logged in the store, optionally within some experiments."""
+    query = select(col(LatestMetric.key)).distinct()
+    if experiment_ids:
+        query = query.join(Run, col(Run.id) == col(LatestMetric.run_id)).where(
+            col(Run.experiment_id).in_(experiment_ids)
+        )
+    return sorted(str(key) for key in session.exec(query).all())
+
+
+def resolve_metric(session: Session, text: str, experiment_ids: Sequence[str] | None = None) -> str:
+    """Map what the user typed ("accuracy", "准确率", "val acc") to a logged metric key."""
+    keys = metric_keys(session, experiment_ids)
+    if text in keys:
+        return text
+    found = find_metric(text, keys)
+    if found is None:
+        scope = "these runs" if experiment_ids else "the store"
+        raise not_found("metric", text, keys, f"metrics logged in {scope}: {', '.join(keys[:15])}")
+    return found
+
+
+def _conditions(query: RunQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [col(Run.lifecycle_stage) == "active"]
+    if query.experiment_ids:
+        conditions.append(col(Run.experiment_id).in_(query.experiment_ids))
+    if query.task:
+        conditions.append(func.coalesce(col(Run.task), col(Experiment.task)) == query.task)
+    if query.status:
+        conditions.append(col(Run.status) == query.status.upper())
+    if query.start is not None:
+        conditions.append(col(Run.start_time) >= query.start)
+    if query.end is not None:
+        conditions.append(col(Run.start_time) < query.end)
+    if query.name_contains:
+        conditions.append(col(Run.name).ilike(f"%{query.name_contains}%"))
+    if query.filter:
+        conditions.append(compile_filter(query.filter))
+    return conditions
+
+
+def search_runs(
+    session: Session, query: RunQuery
+) -> tuple[list[RunSummary], int, Direction | None]:
+    """Return the top runs for the query, the number of matches, and the ranking direction."""
+    if query.limit < 1 or query.limit > 1000:
+        raise InvalidInputError(f"limit {query.limit} is out of range; use 1 to 1000")
+    direction = query.direction or (metric_direction(query.metric) if query.metric else None)
+    where = and_(true(), *_conditions(query))
+    base = select(col(Run.id)).join(Experiment, col(Experiment.id) == col(Run.experiment_id))
+
+    ranked: Any
+    if query.metric:
+        value = col(LatestMetric.value)
+        ranked = (
+            select(col(Run.id), value)
+            .join(Experiment, col(Experiment.id) == col(Run.experiment_id))
+            .join(
+                LatestMetric,
+                and_(
+                    col(LatestMetric.run_id) == col(Run.id), col(LatestMetric.key) == query.metric
+                ),
+            )
+            .where(where)
+            .order_by(
+                value.desc() if direction == "max" else value.asc(), col(Run.start_time).desc()
+            )
+        )
+        count_query = select(func.count()).select_from(ranked.subquery())
+    else:
+        ranked = (
+            select(col(Run.id), col(Run.start_time))
+            .join(Experiment, col(Experiment.id) == col(Run.experiment_id))
+            .where(where)
+            .order_by(nulls_last(col(Run.start_time).desc()))
+        )
+        count_query = select(func.count()).select_from(base.where(where).subquery())
+
+    rows = session.exec(ranked.limit(query.limit)).all()  # type: ignore[call-overload]
+    total = int(session.exec(count_query).one()) if rows else 0
+    ids = [row[0] for row in rows]
+    values = {row[0]: row[1] for row in rows} if query.metric else {}
+    summaries = summarise_runs(session, ids, ranking_metric=query.metric)
+    for summary in summaries:
+        summary.metric_value = values.get(summary.run_id)
+    return summaries, total, direction
+
+
+def summarise_runs(
+    session: Session, run_ids: Sequence[str], ranking_metric: str | None = None
+) -> list[RunSummary]:
+    """Build run summaries in the order of ``run_ids`` with a few metrics and model versions."""
+    if not run_ids:
+        return []
+    runs = session.exec(
+        select(Run, Experiment.name)
+        .join(Experiment, col(Experiment.id) == col(Run.experiment_id))
+        .where(col(Run.id).in_(run_ids))  # type: ignore[call-overload]
+    ).all()
+    metrics = _latest_metrics(session, run_ids)
+    versions = _model_versions_of(session, run_ids)
+    by_id: dict[str, RunSummary] = {}
+    for run, experiment_name in runs:
+        chosen = _pick_metrics(metrics.get(run.id, {}), ranking_metric)
+        by_id[run.id] = RunSummary(
+            run_id=run.id,
+            name=run.name,
+            experiment=experiment_name,
+            status=run.status,
+            start_time=run.start_time,
+            end_time=run.end_time,
+            user=run.user,
+            task=run.task,
+            metrics=chosen,
+            model_versions=versions.get(run.id, []),
+        )
+    return [by_id[run_id] for run_id in run_ids if run_id in by_id]
+
+
+def _pick_metrics(values: dict[str, float], ranking_metric: str | None) -> dict[str, float]:
+    keys = sorted(values)
+    if ranking_metric in values:
+        keys.remove(ranking_metric)  # type: ignore[arg-type]
+        keys.insert(0, ranking_metric)  # type: ignore[arg-type]
+    return {key: values[key] for key in keys[: SUMMARY_METRICS + 1]}
+
+
+def _latest_metrics(session: Session, run_ids: Sequence[str]) -> dict[str, dict[str, float]]:
+    rows = session.exec(
+        select(LatestMetric.run_id, LatestMetric.key, LatestMetric.value).where(
+            col(LatestMetric.run_id).in_(run_ids)
+        )
+    ).all()
+    result: dict[str, dict[str, float]] = defaultdict(dict)
+    for run_id, key, value in rows:
+        result[run_id][key] = value
+    return result
+
+
+def _model_versions_of(
+    session: Session, run_ids: Sequence[str]
+) -> dict[str, list[ModelVersionRef]]:
+    rows = session.exec(
+        select(ModelVersion.run_id, ModelVersion.model_name, ModelVersion.version).where(
+            col(ModelVersion.run_id).in_(run_ids)
+        )
+    ).all()
+    if not rows:
+        return {}
+    names = {name for _, name, _ in rows}
+    aliases: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for alias in session.exec(
+        select(ModelAlias).where(col(ModelAlias.model_name).in_(names))
+    ).all():
+        aliases[(alias.model_name, alias.version)].append(alias.alias)
+    result: dict[str, list[ModelVersionRef]] = defaultdict(list)
+    for run_id, name, version in rows:
+        if run_id is not None:
+            result[run_id].append(
+                ModelVersionRef(
+                    model=name, version=version, aliases=sorted(aliases[(name, version)])
+                )
+            )
+    return result
+
+
+def get_run(session: Session, run: Run) -> RunDetail:
+    """Return one run with all params, tags, latest metrics, history lengths and lineage."""
+    summary = summarise_runs(session, [run.id])[0]
+    params: dict[str, str | None] = dict(
+        session.exec(select(RunParam.key, RunParam.value).where(RunParam.run_id == run.id)).all()
+    )  # type: ignore[arg-type]
+    tags: dict[str, str | None] = dict(
+        session.exec(select(RunTag.key, RunTag.value).where(RunTag.run_id == run.id)).all()
+    )  # type: ignore[arg-type]
+    lengths: dict[str, int] = dict(
+        session.exec(
+            select(MetricPoint.key, func.count())
+            .where(MetricPoint.run_id == run.id)
+            .group_by(MetricPoint.key)  # type: ignore[call-overload]
+        ).all()
+    )
+    all_metrics = _latest_metrics(session, [run.id]).get(run.id, {})
+    return RunDetail(
+        **summary.model_dump(exclude={"metrics"}),
+        metrics=dict(sorted(all_metrics.items())),
+        params=dict(sorted(params.items())),
+        tags={k: v for k, v in sorted(tags.items()) if not k.startswith("mlflow.log-model")},
+        note=run.note,
+        source_name=run.source_name,
+        source_version=run.source_version,
+        artifact_uri=run.artifact_uri,
+        datasets=_datasets_of(session, run.id),
+        metric_history_lengths=dict(sorted(lengths.items())),
+    )
+
+
+def _datasets_of(session: Session, run_id: str) -> list[dict[str, Any]]:
+    from tools.store.schema import DatasetVersion, RunDataset
+
+    rows = session.exec(
+        select(DatasetVersion.dataset_name, DatasetVersion.version, RunDataset.context)  # type: ignore[call-overload]
+        .join(RunDataset, col(RunDataset.dataset_version_id) == col(DatasetVersion.id))
+        .where(col(RunDataset.run_id) == run_id)
+    ).all()
+    return [
+        {"dataset": name, "version": version, "context": context} for name, version, context in rows
+    ]
+
+
+def metric_history(session: Session, run_id: str, key: str) -> list[MetricPointView]:
+    rows = session.exec(
+        select(MetricPoint)
+        .where(MetricPoint.run_id == run_id, MetricPoint.key == key)
+        .order_by(col(MetricPoint.step), col(MetricPoint.timestamp))
+    ).all()
+    return [
+        MetricPointView(step=row.step, value=row.value, timestamp=row.timestamp) for row in rows
+    ]
+
+
+def list_experiments(session: Session, task: str | None = None) -> list[ExperimentSummary]:
+    stats = session.exec(
+        select(Run.experiment_id, func.count(), func.max(Run.start_time)).group_by(
+            Run.experiment_id
+        )  # type: ignore[call-overload]
+    ).all()
+    counts = {experiment_id: (count, last) for experiment_id, count, last in stats}
+    keys_by_experiment: dict[str, set[str]] = defaultdict(set)
+    for experiment_id, key in session.exec(
+        select(Run.experiment_id, LatestMetric.key)
+        .distinct()
+        .join(LatestMetric, col(LatestMetric.run_id) == col(Run.id))  # type: ignore[call-overload]
+    ).all():
+        keys_by_experiment[experiment_id].add(key)
+    query = select(Experiment).where(Experiment.lifecycle_stage == "active")
+    if task:
+        query = query.where(Experiment.task == task)
+    result = []
+    for experiment in session.exec(query.order_by(col(Experiment.name))).all():
+        count, last = counts.get(experiment.id, (0, None))
+        result.append(
+            ExperimentSummary(
+                experiment_id=experiment.id,
+                name=experiment.name,
+                task=experiment.task,
+                run_count=count,
+                last_run_at=last,
+                metrics=sorted(keys_by_experiment.get(experiment.id, set())),
+                source=experiment.source,
+            )
+        )
+    return result
+
+
+def experiment_names(session: Session) -> list[str]:
+    return sorted({str(name) for name in session.exec(select(Experiment.name)).all()})
+
+
+def require_runs(session: Session, references: Sequence[str]) -> list[Run]:
+    from tools.resolve import resolve_run
+
+    runs = [resolve_run(session, reference) for reference in references]
+    if len({run.id for run in runs}) < len(runs):
+        raise InvalidInputError("the same run was given twice; name two different runs to compare")
+    return runs
+
+
+def runs_or_error(rows: list[Any], what: str) -> None:
+    if not rows:
+        raise NotFoundError(f"no {what} found")
+
+
+def any_of(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return or_(*conditions)
