@@ -6,8 +6,7 @@ import logging
 import time
 from typing import Any
 
-from tools.vocabulary import detect_language
-
+import assistant.render  # noqa: F401  (registers the answer templates)
 from assistant.answer import Answer, Language, PlannerName, ToolCallView
 from assistant.compose import compose_answer, compose_confirmation_result
 from assistant.conversation import Conversation, ConversationStore, Turn
@@ -20,6 +19,7 @@ from tools.governance import Actor, Governor, ToolOutcome
 from tools.settings import Settings, get_settings
 from tools.store.db import Store, open_store
 from tools.tool_registry import REGISTRY, ToolContext
+from tools.vocabulary import detect_language
 
 log = logging.getLogger(__name__)
 

@@ -25,6 +25,7 @@ from tools.errors import (
     ConfirmationError,
     InvalidInputError,
     ModelPilotError,
+    PermissionDeniedError,
 )
 from tools.settings import Settings, get_settings
 from tools.store.db import Store, open_store
@@ -204,6 +205,18 @@ class Governor:
             assert tool.plan is not None
             try:
                 plan = tool.plan(self._context(actor, role, session), args)
+            except PermissionDeniedError as exc:
+                # A plan may see what a role rule cannot (e.g. the first user may become admin).
+                _audit(
+                    session,
+                    actor,
+                    tool.name,
+                    clean,
+                    mutating=True,
+                    outcome="denied",
+                    detail=str(exc),
+                )
+                return ToolOutcome(tool.name, clean, "denied", error=str(exc))
             except ModelPilotError as exc:
                 _audit(
                     session,

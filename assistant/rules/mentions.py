@@ -6,10 +6,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tools.vocabulary import find_metric, find_task
-
 from assistant.rules.lexicon import Lexicon, find_names
 from tools.timerange import find_time_range
+from tools.vocabulary import find_metric, find_task
 
 _VERSION = re.compile(
     r"(?:\bv(?:ersion)?\s*#?(\d+)\b|版本\s*(\d+)|第\s*(\d+)\s*(?:个)?版|(\d+)\s*号版本|\bv(\d+))",
@@ -52,7 +51,14 @@ _ORDINALS = {
     "第五": 4,
 }
 _RUN_ID = re.compile(r"\b([0-9a-f]{8,32})\b")
-_RUN_NAME = re.compile(r"\bruns?\s+[\"'`]?([\w.\-]+)[\"'`]?", re.IGNORECASE)
+_RUN_NAME = re.compile(r"(?:\bruns?\s+|运行\s*)[\"'`]?([A-Za-z0-9][\w.\-]*)[\"'`]?", re.IGNORECASE)
+_AND_RUN = re.compile(
+    r"(?:\band\b|\bwith\b|\bvs\.?|和|与|跟)\s*(?:run\s+|运行\s*)?[\"'`]?([A-Za-z0-9][\w.\-]*[\-_0-9][\w.\-]*)[\"'`]?",
+    re.IGNORECASE,
+)
+_NAMED_EXPERIMENT = re.compile(
+    r"\bexperiment\s+[\"'`]?([\w.\-]+)[\"'`]?|实验\s*[\"'`「]?([\w.\-]+)", re.IGNORECASE
+)
 _QUOTED = re.compile(r"[\"'`“‘「]([^\"'`”’」]{1,80})[\"'`”’」]")
 _REQUEST_ID = re.compile(r"\b(?:request|req|申请)\s*#?\s*([0-9a-f]{6,32})\b", re.IGNORECASE)
 _ALERT_ID = re.compile(
@@ -92,6 +98,7 @@ class Mentions:
     ordinal: int | None = None
     runs: list[str] = field(default_factory=list)
     quoted: list[str] = field(default_factory=list)
+    unknown_experiment: str | None = None
     request_id: str | None = None
     alert_id: str | None = None
 
@@ -138,6 +145,12 @@ def extract(text: str, lexicon: Lexicon, now: datetime) -> Mentions:
     mentions.ordinal = _find_ordinal(rest)
     mentions.quoted = [q.strip() for q in _QUOTED.findall(rest)]
     mentions.runs = _find_runs(rest, mentions)
+    named = _NAMED_EXPERIMENT.search(rest)
+    if named and not mentions.experiments:
+        name = next(g for g in named.groups() if g)
+        if name.casefold() not in _NOT_RUN_WORDS and name not in ("runs", "run"):
+            mentions.unknown_experiment = name
+            mentions.runs = [r for r in mentions.runs if r != name]
     request = _REQUEST_ID.search(rest)
     mentions.request_id = request.group(1) if request else None
     alert = _ALERT_ID.search(rest)
@@ -178,8 +191,9 @@ def _find_ordinal(text: str) -> int | None:
 
 def _find_runs(text: str, mentions: Mentions) -> list[str]:
     runs = [match for match in _RUN_ID.findall(text) if not match.isdigit()]
-    for name in _RUN_NAME.findall(text):
-        if name.casefold() not in _NOT_RUN_WORDS and name not in runs and not name.isdigit():
+    for name in _RUN_NAME.findall(text) + _AND_RUN.findall(text):
+        known = name in mentions.models or name in mentions.experiments
+        if name.casefold() not in _NOT_RUN_WORDS and name not in runs and not name.isdigit() and not known:
             runs.append(name)
     for quoted in mentions.quoted:
         if (

@@ -87,6 +87,8 @@ def plan_request(
     follow_up = _plan_follow_up(request, intent)
     if follow_up is not None:
         return follow_up
+    if intent == "search" and mentions.models and not _asks_for_ranking(text) and not mentions.period:
+        intent = "version_detail"  # "show fraud-detector v3" is about the model, not its runs
     if intent is None:
         if mentions.models:
             intent = "version_detail"
@@ -168,7 +170,7 @@ def _help(request: Request) -> Plan:
 
 def _search(request: Request) -> Plan:
     m = request.mentions
-    experiment = m.experiments[0] if len(m.experiments) == 1 else None
+    experiment = m.experiments[0] if len(m.experiments) == 1 else m.unknown_experiment
     task = m.task if not experiment else None
     model_filter = None
     if m.models and not experiment and not task:
@@ -273,7 +275,7 @@ def _best_per_experiment(request: Request) -> Plan:
 
 
 def _experiments(request: Request) -> Plan:
-    if request.mentions.experiments and _asks_for_ranking(request.text):
+    if _asks_for_ranking(request.text) or request.mentions.unknown_experiment:
         return _search(request)
     return Plan.call("list_experiments", "experiments", task=request.mentions.task)
 

@@ -85,9 +85,12 @@ class Store:
                 self._held = self._connect()
             connection = self._held
             try:
-                with connection.begin():
-                    if not self._schema_checked:
+                if not self._schema_checked:
+                    # Its own transaction: a failing first operation must not undo the schema.
+                    with connection.begin():
                         self._ensure_schema(connection)
+                    self._schema_checked = True
+                with connection.begin():
                     yield connection
             except BaseException:
                 # A failed connection may be unusable; open a fresh one next time.
@@ -161,7 +164,6 @@ class Store:
                     f"uses version {SCHEMA_VERSION}; open it with the matching ModelPilot "
                     "release or start a new workspace with MODELPILOT_HOME"
                 )
-        self._schema_checked = True
 
     def schema_version(self) -> int:
         with self.connection() as connection:

@@ -52,9 +52,27 @@ def render_tool_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-def tools_command() -> None:
-    """Print every tool the assistant can call, with arguments and the role a change needs."""
-    typer.echo(render_tool_table(), nl=False)
+def render_tool_list() -> str:
+    """Return every tool grouped by category, for reading in a terminal."""
+    lines: list[str] = []
+    category = None
+    for tool in REGISTRY.all():
+        if tool.category != category:
+            category = tool.category
+            lines.append(f"{category}:" if not lines else f"\n{category}:")
+        arguments = _arguments(tool).replace("`", "")
+        lines.append(f"  {tool.name}({'' if arguments == '-' else arguments})  [{_access(tool)}]")
+        lines.append(f"      {tool.summary}")
+    return "\n".join(lines) + "\n"
+
+
+def tools_command(
+    markdown: bool = typer.Option(
+        False, "--markdown", help="Print the Markdown table that the README contains."
+    ),
+) -> None:
+    """List every tool the assistant can call, with arguments and the role a change needs."""
+    typer.echo(render_tool_table() if markdown else render_tool_list(), nl=False)
 
 
 def register(app: typer.Typer) -> None:

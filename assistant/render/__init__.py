@@ -1,0 +1,5 @@
+"""Answer templates per tool domain; importing this package registers them all."""
+
+from assistant.render import datasets, knowledge, monitoring, pipelines, registry
+
+__all__ = ["datasets", "knowledge", "monitoring", "pipelines", "registry"]

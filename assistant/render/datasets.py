@@ -1,0 +1,1 @@
+"""Answer templates for the datasets tools."""
