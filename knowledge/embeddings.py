@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from chromadb.api.types import Documents, Embeddings, EmbeddingFunction, Space
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings, Space
 from chromadb.utils.embedding_functions import register_embedding_function
 
 from tools.errors import ConfigError
@@ -118,6 +118,9 @@ class MiniLMEncoder:
             tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
             options = ort.SessionOptions()
             options.log_severity_level = 3
+            # Idle worker threads sleep instead of spinning, so indexing on a small machine
+            # does not take CPU from the store, the UI or the tests running beside it.
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._session = ort.InferenceSession(
                 str(self.model_path), sess_options=options, providers=["CPUExecutionProvider"]
             )

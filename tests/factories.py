@@ -41,8 +41,15 @@ def add_run(
 ) -> str:
     """Add a run; a list of metric values becomes a history with steps 0..n-1."""
     with store.session() as session:
-        run = Run(experiment_id=experiment_id, name=name, status=status, start_time=started,
-                  end_time=started + timedelta(minutes=5), user="carol", task=task)
+        run = Run(
+            experiment_id=experiment_id,
+            name=name,
+            status=status,
+            start_time=started,
+            end_time=started + timedelta(minutes=5),
+            user="carol",
+            task=task,
+        )
         session.add(run)
         for key, value in (params or {}).items():
             session.add(RunParam(run_id=run.id, key=key, value=value))
@@ -51,15 +58,35 @@ def add_run(
         for key, values in metrics.items():
             history = values if isinstance(values, list) else [values]
             for step, value in enumerate(history):
-                session.add(MetricPoint(run_id=run.id, key=key, value=value, step=step,
-                                        timestamp=started + timedelta(seconds=step)))
-            session.add(LatestMetric(run_id=run.id, key=key, value=history[-1], step=len(history) - 1,
-                                     timestamp=started + timedelta(seconds=len(history) - 1)))
+                session.add(
+                    MetricPoint(
+                        run_id=run.id,
+                        key=key,
+                        value=value,
+                        step=step,
+                        timestamp=started + timedelta(seconds=step),
+                    )
+                )
+            session.add(
+                LatestMetric(
+                    run_id=run.id,
+                    key=key,
+                    value=history[-1],
+                    step=len(history) - 1,
+                    timestamp=started + timedelta(seconds=len(history) - 1),
+                )
+            )
         return run.id
 
 
-def add_model_version(store: Store, model: str, version: int, run_id: str | None,
-                      task: str | None = None, aliases: tuple[str, ...] = ()) -> None:
+def add_model_version(
+    store: Store,
+    model: str,
+    version: int,
+    run_id: str | None,
+    task: str | None = None,
+    aliases: tuple[str, ...] = (),
+) -> None:
     with store.session() as session:
         if session.get(RegisteredModel, model) is None and not any(
             m.name == model for m in session.exec(select(RegisteredModel)).all()

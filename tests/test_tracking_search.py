@@ -22,16 +22,50 @@ def store(monkeypatch: pytest.MonkeyPatch):
     store = open_store()
     vision = add_experiment(store, "digits-vision", task="image-classification")
     fraud = add_experiment(store, "card-fraud", task="fraud-detection")
-    add_run(store, vision, "svc-rbf", datetime(2026, 11, 20, tzinfo=UTC),
-            {"accuracy": 0.981, "val_loss": [0.9, 0.4, 0.2]}, {"model": "svc", "C": "3"})
-    add_run(store, vision, "rf-200", datetime(2026, 10, 2, tzinfo=UTC),
-            {"accuracy": 0.962, "val_loss": [1.0, 0.5, 0.3]}, {"model": "rf", "C": "3", "n_estimators": "200"})
-    add_run(store, vision, "logreg", datetime(2026, 7, 15, tzinfo=UTC),
-            {"accuracy": 0.990}, {"model": "logreg", "C": "1"})
-    add_run(store, vision, "crashed", datetime(2026, 11, 30, tzinfo=UTC), {}, {"model": "svc"}, status="FAILED")
-    fraud_run = add_run(store, fraud, "xgb-balanced", datetime(2026, 11, 10, tzinfo=UTC),
-                        {"roc_auc": 0.93, "accuracy": 0.999}, {"model": "xgb"})
-    add_model_version(store, "fraud-detector", 1, fraud_run, task="fraud-detection", aliases=("production",))
+    add_run(
+        store,
+        vision,
+        "svc-rbf",
+        datetime(2026, 11, 20, tzinfo=UTC),
+        {"accuracy": 0.981, "val_loss": [0.9, 0.4, 0.2]},
+        {"model": "svc", "C": "3"},
+    )
+    add_run(
+        store,
+        vision,
+        "rf-200",
+        datetime(2026, 10, 2, tzinfo=UTC),
+        {"accuracy": 0.962, "val_loss": [1.0, 0.5, 0.3]},
+        {"model": "rf", "C": "3", "n_estimators": "200"},
+    )
+    add_run(
+        store,
+        vision,
+        "logreg",
+        datetime(2026, 7, 15, tzinfo=UTC),
+        {"accuracy": 0.990},
+        {"model": "logreg", "C": "1"},
+    )
+    add_run(
+        store,
+        vision,
+        "crashed",
+        datetime(2026, 11, 30, tzinfo=UTC),
+        {},
+        {"model": "svc"},
+        status="FAILED",
+    )
+    fraud_run = add_run(
+        store,
+        fraud,
+        "xgb-balanced",
+        datetime(2026, 11, 10, tzinfo=UTC),
+        {"roc_auc": 0.93, "accuracy": 0.999},
+        {"model": "xgb"},
+    )
+    add_model_version(
+        store, "fraud-detector", 1, fraud_run, task="fraud-detection", aliases=("production",)
+    )
     return store
 
 
@@ -42,7 +76,9 @@ def _search(store, **arguments):
 
 
 def test_best_run_in_window_by_task(store):
-    result = _search(store, task="image classifier", metric="accuracy", period="last 3 months", limit=1)
+    result = _search(
+        store, task="image classifier", metric="accuracy", period="last 3 months", limit=1
+    )
     assert result["total"] == 2
     assert result["runs"][0]["name"] == "svc-rbf"
     assert result["runs"][0]["metric_value"] == pytest.approx(0.981)
@@ -56,7 +92,9 @@ def test_loss_ranks_lowest_first(store):
 
 
 def test_filter_with_or_and_params(store):
-    result = _search(store, filter="params.model = 'svc' or (params.model = 'rf' and metrics.accuracy > 0.95)")
+    result = _search(
+        store, filter="params.model = 'svc' or (params.model = 'rf' and metrics.accuracy > 0.95)"
+    )
     names = {run["name"] for run in result["runs"]}
     assert names == {"svc-rbf", "rf-200", "crashed"}
 
@@ -100,7 +138,9 @@ def test_compare_shows_only_differing_params(store):
 
 
 def test_metric_history_is_full(store):
-    outcome = Governor(store).invoke("metric_history", {"run": "rf-200", "metric": "val_loss"}, VIEWER)
+    outcome = Governor(store).invoke(
+        "metric_history", {"run": "rf-200", "metric": "val_loss"}, VIEWER
+    )
     points = outcome.result["points"]
     assert [p["step"] for p in points] == [0, 1, 2]
     assert [p["value"] for p in points] == [1.0, 0.5, 0.3]

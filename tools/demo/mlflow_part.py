@@ -215,7 +215,12 @@ def log_mlflow_experiments(tracking_dir: Path, now: datetime) -> Path:
     os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
     from mlflow import MlflowClient
 
+    import mlflow
+
     uri = tracking_dir.resolve().as_uri()
+    # MLflow 3 defaults to ./mlflow.db; point every call here at the demo's own store.
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     np.random.seed(0)
     cancer = client.create_experiment("breast-cancer-exploration", tags={"team": "health"})

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, create_engine, insert, inspect, text
+from sqlalchemy import Connection, Table, create_engine, insert, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.pool import NullPool
@@ -142,9 +142,18 @@ class Store:
     def insert_rows(
         self, connection: Connection, table: type[SQLModel], rows: Sequence[dict[str, Any]]
     ) -> None:
-        """Bulk-insert plain dict rows with one executemany, not one ORM object at a time."""
-        if rows:
-            connection.execute(insert(table.__table__), list(rows))  # type: ignore[attr-defined]
+        """Bulk-insert plain dict rows in one statement, never one ORM object at a time.
+
+        On DuckDB, large batches go through an Arrow table, which is about ten times faster
+        than ``executemany``; other databases get ``executemany``.
+        """
+        if not rows:
+            return
+        sql_table = table.__table__  # type: ignore[attr-defined]
+        if connection.dialect.name != "duckdb" or len(rows) < BULK_THRESHOLD:
+            connection.execute(insert(sql_table), list(rows))
+            return
+        _insert_with_arrow(connection, sql_table, rows)
 
     def _ensure_schema(self, connection: Connection) -> None:
         inspector = inspect(connection)
@@ -171,6 +180,35 @@ class Store:
                 text("SELECT value FROM store_meta WHERE key = 'schema_version'")
             )
             return int(value.scalar_one())
+
+
+# Below this many rows, the Arrow conversion costs more than it saves.
+BULK_THRESHOLD = 200
+
+
+def _insert_with_arrow(
+    connection: Connection, sql_table: Table, rows: Sequence[dict[str, Any]]
+) -> None:
+    """Insert rows through DuckDB's Arrow scan, applying each column type's bind conversion."""
+    import pyarrow as pa
+
+    names = list(dict.fromkeys(key for row in rows for key in row))
+    columns: dict[str, list[Any]] = {}
+    for name in names:
+        column = sql_table.c[name]
+        convert = column.type.bind_processor(connection.dialect)
+        values = [row.get(name) for row in rows]
+        columns[name] = [convert(v) for v in values] if convert else values
+    batch = pa.table(columns)
+    raw = connection.connection.driver_connection
+    # duckdb-engine wraps the DuckDB connection; its ``register`` exposes the Arrow table.
+    raw.register("_modelpilot_batch", batch)  # type: ignore[union-attr]
+    try:
+        column_list = ", ".join(f'"{name}"' for name in names)
+        statement = f'INSERT INTO "{sql_table.name}" ({column_list}) SELECT {column_list}'
+        connection.exec_driver_sql(f"{statement} FROM _modelpilot_batch")
+    finally:
+        raw.unregister("_modelpilot_batch")  # type: ignore[union-attr]
 
 
 def release_all() -> None:

@@ -146,12 +146,11 @@ def register(app: typer.Typer) -> None:
 
 def _import_group(app: typer.Typer) -> typer.Typer:
     """Return the ``import`` command group, creating it unless another module already did."""
-    for group in app.registered_groups:
-        if group.name == "import" and group.typer_instance is not None:
-            return group.typer_instance
+    for info in app.registered_groups:
+        if info.name == "import" and info.typer_instance is not None:
+            return info.typer_instance
     group = typer.Typer(
         name="import", help="Import data from other tools into the store.", no_args_is_help=True
     )
     app.add_typer(group, name="import")
     return group
-
