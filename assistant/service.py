@@ -84,7 +84,7 @@ class Assistant:
     def _should_use_llm(self, plan: Plan) -> bool:
         if not self.settings.llm_configured:
             return False
-        if plan.kind in ("confirm", "cancel", "help"):
+        if plan.kind in ("confirm", "cancel", "help") or plan.intent in ("confirm", "cancel"):
             return False
         return plan.kind in ("refuse", "clarify") or plan.confidence < HYBRID_CONFIDENCE
 
@@ -101,6 +101,9 @@ class Assistant:
         if self._agent is None:
             self._agent = LLMAgent(self.settings, self.governor)
         answer: Answer = self._agent.ask(question, language, actor, conversation, self.lexicon())
+        for call in answer.tool_calls:
+            outcome = ToolOutcome(call.name, call.arguments, call.status, call.result, call.error)  # type: ignore[arg-type]
+            _update_focus(conversation, outcome, Plan("tools"))
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
@@ -136,6 +139,8 @@ class Assistant:
         answer.planner = planner
         answer.tool_calls = [_view(outcome) for outcome in outcomes]
         self._remember(conversation, question, plan, outcomes)
+        # The LLM agent reads this history, so it sees what the rules planner answered.
+        conversation.messages.append({"role": "assistant", "content": answer.answer})
         return answer
 
     def _remember(

@@ -51,7 +51,7 @@ def test_after_bootstrap_adding_needs_admin(fresh_store: Store) -> None:
     second_admin = request(fresh_store, "mallory", "add_user", {"name": "mallory", "role": "admin"})
     editor = request(fresh_store, "mallory", "add_user", {"name": "mallory", "role": "editor"})
     allowed = change(fresh_store, "alice", "add_user", {"name": "bob", "role": "editor"})
-    assert second_admin.status == "error"
+    assert second_admin.status == "denied"
     assert second_admin.error == (
         "add_user needs the admin role, not viewer; ask an admin to add mallory"
     )

@@ -78,7 +78,7 @@ def test_requester_cannot_approve(registry: Store) -> None:
     view = promote(registry, user="anna")
     before = snapshot(registry)
     outcome = request(registry, "anna", "approve_promotion", {"request_id": view["id"]})
-    assert outcome.status == "error"
+    assert outcome.status == "denied"
     assert outcome.error == (
         f"anna requested promotion {view['id'][:8]} and cannot approve it; ask another approver"
     )

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 60.0
     llm_max_tokens: int = 512
     llm_max_steps: int = 6
+    llm_max_tools: int | None = Field(
+        default=None,
+        description="Bind at most this many tools per request; small local models need ~8.",
+    )
 
     slack_bot_token: str | None = Field(
         default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN", "MODELPILOT_SLACK_BOT_TOKEN")

@@ -5,7 +5,7 @@ the registry tools bound as OpenAI function tools. The model is never forced to 
 tool: forced tool choice made a small local model generate until the client timed out.
 Calls written as text are read like native ones. Every call goes through
 ``Governor.invoke`` as the acting user, so roles, confirmations and the audit log apply
-as on every other path. The turn ends when the model answers without a call, when a change
+as on every other path. The turn ends when the model replies without a call, when a change
 needs the user's confirmation, when a call repeats, or after ``llm_max_steps`` requests.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import openai
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
@@ -22,7 +21,7 @@ from langchain_core.runnables import Runnable
 
 from assistant.answer import Answer, Language
 from assistant.conversation import Conversation, Turn
-from assistant.llm.binding import bound_tools, tool_specs
+from assistant.llm.binding import tool_specs
 from assistant.llm.calls import (
     ModelReply,
     feedback_message,
@@ -33,10 +32,12 @@ from assistant.llm.calls import (
 )
 from assistant.llm.chat_model import build_chat_model
 from assistant.llm.guard import TurnGuard, clean_arguments
+from assistant.llm.periods import with_user_period
 from assistant.llm.prompt import system_prompt
 from assistant.llm.selection import select_tools
-from assistant.llm.turn import AgentTurn
+from assistant.llm.turn import AgentTurn, Failure
 from assistant.rules.lexicon import Lexicon
+from tools.clock import now
 from tools.governance import Actor, Governor
 from tools.settings import Settings
 
@@ -50,7 +51,7 @@ BoundModel = Runnable[LanguageModelInput, AIMessage]
 
 
 class LLMAgent:
-    """Answers a request with an OpenAI-compatible chat model that calls registry tools."""
+    """Agent that lets an OpenAI-compatible chat model call registry tools for a request."""
 
     def __init__(
         self,
@@ -74,12 +75,16 @@ class LLMAgent:
         conversation: Conversation,
         lexicon: Lexicon,
     ) -> Answer:
-        """Answer one request; a change comes back as a confirmation request."""
-        tools = select_tools(question, bound_tools(self.settings.read_only), self.max_tools)
+        """Run the model's tool calls for one request and compose the answer.
+
+        A change is never made here: it comes back as a confirmation request.
+        """
+        guard = TurnGuard.for_workspace(self.settings.read_only)
+        tools = select_tools(question, list(guard.tools.values()), self.max_tools)
         turn = AgentTurn(
             question,
             language,
-            TurnGuard.for_tools(tools),
+            guard,
             max_steps=self.settings.llm_max_steps,
             timeout_s=self.settings.llm_timeout_s,
         )
@@ -118,24 +123,20 @@ class LLMAgent:
         """Send one request to the model; on failure, note it in the turn and return None."""
         try:
             return model.invoke(messages)
-        except openai.APITimeoutError:
-            log.warning("the chat model did not answer within %s s", self.settings.llm_timeout_s)
-            turn.failure = "timeout"
-        except openai.APIError as exc:
-            log.warning("the chat model request failed: %s", exc)
-            turn.failure = "unavailable"
-        except (ValueError, TypeError, KeyError) as exc:
-            # LangChain raises these when a server's response is not a chat completion.
-            log.warning("the chat model sent a response that could not be read: %r", exc)
-            turn.failure = "invalid_response"
-        return None
+        except Exception as exc:
+            failure = request_failure(exc)
+            if failure is None:
+                raise
+            log.warning("the chat model request failed (%s): %r", failure, exc)
+            turn.failure = failure
+            return None
 
     def _answer_calls(
         self, turn: AgentTurn, reply: ModelReply, messages: list[BaseMessage], actor: Actor
     ) -> bool:
         """Run or reject each call, adding its result to ``messages``; True ends the turn."""
         for call in reply.calls:
-            arguments = clean_arguments(call.arguments)
+            arguments = self._arguments(turn, call.name, call.arguments)
             if call.error is not None:
                 turn.record_rejected(call.name, arguments, "error", call.error)
                 messages.append(rejection_message(call, call.error))
@@ -156,6 +157,26 @@ class LLMAgent:
             turn.guard.observe(call.name, outcome.result)
             messages.append(outcome_message(call, outcome))
         return False
+
+    def _arguments(self, turn: AgentTurn, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        cleaned = clean_arguments(arguments)
+        tool = turn.guard.tools.get(name)
+        return with_user_period(tool, cleaned, turn.question, now()) if tool else cleaned
+
+
+def request_failure(exc: Exception) -> Failure | None:
+    """Classify an error from a chat model request; None for errors that are bugs."""
+    # Imported here so the fake model's path never loads the OpenAI client.
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return "timeout"
+    if isinstance(exc, openai.APIError):
+        return "unavailable"
+    if isinstance(exc, (ValueError, TypeError, KeyError)):
+        # LangChain raises these when a server's response is not a chat completion.
+        return "invalid_response"
+    return None
 
 
 def _history(conversation: Conversation) -> list[BaseMessage]:

@@ -1,4 +1,4 @@
-"""Reading a model reply into tool calls, and writing the messages that answer them.
+"""Reading a model reply into tool calls, and writing the messages that reply to them.
 
 Native calls and calls written in the text end up in the same form. In the history kept
 for the next request, text calls become native calls with ids, so each tool result answers
@@ -31,7 +31,7 @@ _THINKING = re.compile(r"<think>.*?</think>", re.DOTALL)
 
 @dataclass(frozen=True)
 class ProposedCall:
-    """A call the model asked for; ``error`` says why its arguments could not be read."""
+    """A call the model requested. ``error`` is set when its arguments could not be read."""
 
     id: str
     name: str

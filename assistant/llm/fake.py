@@ -145,7 +145,7 @@ def _steps(steps: Any, source: str) -> list[Any]:
 
 
 class FakeChatModel(BaseChatModel):
-    """A chat model that answers from a ``FakeScript`` and records what it was sent."""
+    """Chat model that replays a ``FakeScript`` and records every request it receives."""
 
     script: FakeScript = Field(default_factory=FakeScript)
     requests: list[FakeRequest] = Field(default_factory=list)

@@ -1,4 +1,4 @@
-"""Checks on the calls a model proposes, before governance sees them, and on its final text.
+"""Checks on the calls a model proposes, before they reach governance, and on its final text.
 
 Governance already checks roles and asks the user to confirm every change. These checks
 stop what only the LLM path can cause:
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.llm.text_calls import find_text_calls
-from tools.tool_registry import Tool
+from tools.tool_registry import REGISTRY, Tool
 
 # Result fields that carry free text written by people or taken from documents.
 DOCUMENT_FIELDS = frozenset({"passages", "note", "notes", "model_card", "log", "log_tail"})
@@ -38,20 +38,24 @@ def clean_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class TurnGuard:
-    """What one turn of the agent has seen, and the calls it may still make."""
+    """Record of one agent turn: the tool results it has read and the calls it has made."""
 
     tools: dict[str, Tool]
+    read_only: bool = False
     read_documents: bool = False
     mentioned_tools: set[str] = field(default_factory=set)
     seen_calls: set[str] = field(default_factory=set)
 
     @classmethod
-    def for_tools(cls, tools: list[Tool]) -> TurnGuard:
-        return cls({tool.name: tool for tool in tools})
+    def for_workspace(cls, read_only: bool) -> TurnGuard:
+        """Allow every tool the workspace offers, bound for this request or not."""
+        return cls({tool.name: tool for tool in REGISTRY.all(read_only=read_only)}, read_only)
 
     def rejection(self, name: str, arguments: dict[str, Any]) -> str | None:
         """Return why a call must not run, or None when governance may have it."""
         tool = self.tools.get(name)
+        if tool is None and self.read_only and name in REGISTRY.names():
+            return f"{name} is not available because the workspace is read-only; nothing was run."
         if tool is None:
             available = ", ".join(sorted(self.tools))
             return (

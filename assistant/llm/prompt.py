@@ -1,6 +1,6 @@
 """The system prompt: the assistant's job, the names that exist, and the rules for tool calls.
 
-The prompt holds no date or time, so it stays identical between requests and an
+The prompt contains no date or time, so it stays identical between requests and an
 OpenAI-compatible server can reuse its cached prefix (llama.cpp does by default).
 """
 

@@ -91,7 +91,13 @@ def _score(tool: Tool, terms: set[str]) -> int:
     name_words = {_stem(word) for word in tool.name.split("_")}
     text = " ".join((tool.description, *tool.examples, tool.category)).casefold()
     text_words = {_stem(word) for word in re.findall(r"[a-z][a-z0-9]+", text)}
-    return sum(3 if term in name_words else 1 if term in text_words else 0 for term in terms)
+    score = 0
+    for term in terms:
+        if term in name_words:
+            score += 3
+        elif term in text_words:
+            score += 1
+    return score
 
 
 def _stem(word: str) -> str:

@@ -1,7 +1,7 @@
 """Tool calls that a model wrote into its message text instead of the native tool-call field.
 
-Small local models behind an OpenAI-compatible server often answer a tool request with the
-call as text, and the server then returns ``tool_calls: []``. Qwen2.5-Coder-1.5B on
+Small local models behind an OpenAI-compatible server often write a tool call as
+text, and the server then returns ``tool_calls: []``. Qwen2.5-Coder-1.5B on
 llama.cpp, for one, writes a fenced JSON block. This module finds such calls in these forms:
 
 - a fenced block: ```json {"name": "search_runs", "arguments": {...}} ```
@@ -35,7 +35,7 @@ _CALL_HINT = re.compile(r"[\"'](?:name|tool|function|arguments|parameters)[\"']\
 
 @dataclass(frozen=True)
 class TextCall:
-    """One tool call read from text; ``error`` says why its arguments could not be read."""
+    """One tool call read from text. ``error`` is set when its arguments could not be read."""
 
     name: str
     arguments: dict[str, Any]

@@ -87,8 +87,10 @@ def plan_request(
     follow_up = _plan_follow_up(request, intent)
     if follow_up is not None:
         return follow_up
-    if intent == "search" and mentions.models and not _asks_for_ranking(text) and not mentions.period:
+    about_model = mentions.models and not mentions.period and not _asks_for_ranking(text)
+    if intent == "search" and about_model:
         intent = "version_detail"  # "show fraud-detector v3" is about the model, not its runs
+    guessed = intent is None
     if intent is None:
         if mentions.models:
             intent = "version_detail"
@@ -99,6 +101,9 @@ def plan_request(
     handler = HANDLERS[intent]
     plan = handler(request)
     plan.intent = plan.intent or intent
+    if guessed:
+        # Only entities matched, no intent: a configured LLM should take this one.
+        plan.confidence = min(plan.confidence, 0.5)
     return plan
 
 
