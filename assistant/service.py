@@ -75,8 +75,14 @@ class Assistant:
         answer.latency_ms = (time.perf_counter() - started) * 1000
         return answer
 
-    def cancel(self, actor: Actor, conversation_id: str | None = None) -> Answer:
+    def cancel(
+        self, actor: Actor, conversation_id: str | None = None, token: str | None = None
+    ) -> Answer:
+        """Drop the pending change and void its token, so it cannot be confirmed later."""
         conversation = self.conversations.get(conversation_id or f"{actor.channel}:{actor.user}")
+        pending = token or conversation.pending_token
+        if pending:
+            self.governor.cancel(pending, actor)
         conversation.pending_token = None
         language = _conversation_language(conversation)
         return Answer("cancel", message("cancelled", language), language, "none")
@@ -120,7 +126,7 @@ class Assistant:
         if plan.kind == "confirm" and conversation.pending_token:
             return self.confirm(conversation.pending_token, actor, conversation.id)
         if plan.kind == "cancel":
-            conversation.pending_token = None
+            return self.cancel(actor, conversation.id)
         if plan.kind != "tools":
             return Answer(
                 question,

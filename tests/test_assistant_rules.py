@@ -168,3 +168,11 @@ def test_json_contract_keys(assistant):
     ):
         assert key in data
     assert set(data["tool_calls"][0]) >= {"name", "arguments", "status", "result"}
+
+
+def test_new_question_after_other_tool_is_not_a_follow_up(assistant):
+    assistant.ask("list experiments", DAVE, "c")
+    answer = assistant.ask("最近三个月表现最好的图像分类模型是哪个？", DAVE, "c")
+    call = _call(answer)
+    assert call.name == "search_runs"
+    assert call.arguments["task"] == "image-classification"

@@ -329,6 +329,26 @@ class Governor:
         session.flush()
         return request
 
+    def cancel(self, token: str, actor: Actor) -> bool:
+        """Void a pending confirmation so it can never run; only its requester may cancel."""
+        with self.store.session() as session:
+            request = session.get(ConfirmationRequest, token)
+            if request is None or request.used_at is not None or request.user != actor.user:
+                return False
+            request.used_at = now()
+            session.add(request)
+            arguments = request.arguments or {}
+            _audit(
+                session,
+                actor,
+                request.tool,
+                arguments,
+                mutating=True,
+                outcome="cancelled",
+                detail=request.summary,
+            )
+        return True
+
     def _audit_alone(
         self, actor: Actor, tool: str, arguments: dict[str, Any], **fields: Any
     ) -> None:

@@ -38,7 +38,7 @@ def _configure(
         stream=sys.stderr,
     )
     # Third-party libraries are chatty at INFO; keep our own messages readable.
-    for noisy in ("httpx", "chromadb", "urllib3", "alembic", "mlflow", "jieba", "numexpr"):
+    for noisy in ("httpx", "chromadb", "urllib3", "alembic", "mlflow", "jieba", "numexpr", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

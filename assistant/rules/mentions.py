@@ -193,7 +193,12 @@ def _find_runs(text: str, mentions: Mentions) -> list[str]:
     runs = [match for match in _RUN_ID.findall(text) if not match.isdigit()]
     for name in _RUN_NAME.findall(text) + _AND_RUN.findall(text):
         known = name in mentions.models or name in mentions.experiments
-        if name.casefold() not in _NOT_RUN_WORDS and name not in runs and not name.isdigit() and not known:
+        if (
+            name.casefold() not in _NOT_RUN_WORDS
+            and name not in runs
+            and not name.isdigit()
+            and not known
+        ):
             runs.append(name)
     for quoted in mentions.quoted:
         if (

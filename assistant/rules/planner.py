@@ -121,15 +121,8 @@ def _plan_follow_up(request: Request, intent: str | None) -> Plan | None:
     follows = bool(FOLLOW_UP.search(text)) or intent is None
 
     # "and the second best?", "第二名呢": the ranked result of the last search.
-    if (
-        m.ordinal is not None
-        and intent in (None, "search")
-        and last.tool
-        in (
-            "search_runs",
-            "search_model_versions",
-        )
-    ):
+    ranked_tools = ("search_runs", "search_model_versions")
+    if m.ordinal is not None and (follows or intent == "search") and last.tool in ranked_tools:
         limit = max(m.ordinal + 1, int(last.arguments.get("limit", 1)))
         plan = Plan.call(last.tool, "search", **dict(last.arguments, limit=limit))
         plan.focus_index = m.ordinal
@@ -137,12 +130,7 @@ def _plan_follow_up(request: Request, intent: str | None) -> Plan | None:
 
     # "and last month?", "那上个月的呢？": the same question over another window.
     short = len(text) < 40
-    if (
-        m.period
-        and short
-        and (FOLLOW_UP.search(text) or intent in (None, "search"))
-        and not m.models
-    ):
+    if m.period and short and follows and not m.models and _takes_period(last.tool):
         arguments = {k: v for k, v in last.arguments.items() if k not in ("start", "end")}
         arguments["period"] = m.period
         return Plan.call(str(last.tool), "follow_up", **arguments)
@@ -155,6 +143,15 @@ def _plan_follow_up(request: Request, intent: str | None) -> Plan | None:
         if "model" in last.arguments:
             return Plan.call(str(last.tool), "follow_up", **dict(last.arguments, model=target))
     return None
+
+
+def _takes_period(tool_name: str) -> bool:
+    from tools.tool_registry import REGISTRY
+
+    try:
+        return "period" in REGISTRY.get(tool_name).args_model.model_fields
+    except Exception:  # an unknown tool takes nothing
+        return False
 
 
 def _is_mutating(tool_name: str) -> bool:

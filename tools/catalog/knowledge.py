@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -39,6 +39,17 @@ class SearchKnowledgeResult(BaseModel):
     found: bool = Field(description="False when nothing in the index is relevant enough.")
 
 
+def _distinct(passages: list[Any]) -> list[Any]:
+    seen: set[str] = set()
+    distinct = []
+    for passage in passages:
+        key = " ".join(passage.text.split())
+        if key not in seen:
+            seen.add(key)
+            distinct.append(passage)
+    return distinct
+
+
 def _label(source: str, title: str, section: str) -> str:
     where = source if "/" in source or source.endswith((".md", ".txt")) else title
     return f"{where} — {section}" if section and section != title else where
@@ -58,7 +69,9 @@ def search_knowledge(ctx: ToolContext, args: SearchKnowledgeArgs) -> SearchKnowl
     with open_index(ctx.settings) as index:
         sync_store_documents(ctx.store, index, ctx.settings.knowledge_dir)
         filters = {"kind": args.kind} if args.kind else None
-        passages = index.search(args.query, k=args.k, filters=filters)
+        # Ask for extra passages: the same model card attached to several versions of a model
+        # is indexed once per version, and only the first copy is worth showing.
+        passages = _distinct(index.search(args.query, k=args.k * 3, filters=filters))[: args.k]
         if args.model and passages:
             about_model = [
                 p

@@ -69,7 +69,11 @@ def _import_mlflow(store: Store, settings: Settings) -> str:
 
     tracking_dir = log_mlflow_experiments(settings.home / "mlruns", now())
     summary = import_mlflow(tracking_dir, store)
-    return str(summary.short_text() if hasattr(summary, "short_text") else summary)
+    counts = summary.counts
+    return (
+        f"{counts['experiments'].imported} experiments, {counts['runs'].imported} runs, "
+        f"{counts['model_versions'].imported} model versions"
+    )
 
 
 def _attach_cards(store: Store) -> str:

@@ -74,7 +74,7 @@ def _breast_cancer_specs() -> list[BreastCancerSpec]:
             "svc-rbf",
             "svc",
             lambda p: make_pipeline(
-                StandardScaler(), SVC(C=p["C"], probability=True, random_state=0)
+                StandardScaler(), SVC(C=p["C"], random_state=0)
             ),
             {"C": 3.0},
             40,
@@ -113,7 +113,11 @@ def _log_breast_cancer(client: Any, experiment_id: str, now: datetime) -> list[t
                         step=step,
                     )
         predicted = model.predict(x_test)
-        scores = model.predict_proba(x_test)[:, 1]
+        # SVC has no probabilities unless calibrated; its decision values rank just as well.
+        if hasattr(model, "predict_proba"):
+            scores = model.predict_proba(x_test)[:, 1]
+        else:
+            scores = model.decision_function(x_test)
         finished = started + timedelta(minutes=4)
         metrics = {
             "accuracy": float(accuracy_score(y_test, predicted)),
@@ -192,6 +196,8 @@ def _register_best(client: Any, runs: list[tuple[str, float]], scratch: Path) ->
         data.data, data.target
     )
     model_dir = scratch / "model"
+    # MLflow warns about pickle on every save; the demo's own model is safe to pickle.
+    logging.getLogger("mlflow.sklearn").setLevel(logging.ERROR)
     mlflow.sklearn.save_model(
         model,
         str(model_dir),
@@ -213,9 +219,8 @@ def _register_best(client: Any, runs: list[tuple[str, float]], scratch: Path) ->
 def log_mlflow_experiments(tracking_dir: Path, now: datetime) -> Path:
     """Train and log the exploration experiments into ``tracking_dir``; return it."""
     os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
-    from mlflow import MlflowClient
-
     import mlflow
+    from mlflow import MlflowClient
 
     uri = tracking_dir.resolve().as_uri()
     # MLflow 3 defaults to ./mlflow.db; point every call here at the demo's own store.

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import typer
 from rich.console import Console
 
-from assistant.service import Assistant
-from tools.demo.build import build_demo
 from tools.governance import Actor
 from tools.settings import get_settings
 from ui.render_text import print_answer
@@ -27,8 +26,14 @@ EXAMPLE_QUESTIONS: tuple[tuple[str, str], ...] = (
 
 def demo() -> None:
     """Build a demo workspace from real training runs, then answer example questions."""
+    # Training libraries load only when the demo runs, so other commands start fast.
+    from assistant.service import Assistant
+    from tools.demo.build import build_demo
+
     console = Console()
     settings = get_settings()
+    # The demo prints its own progress; library and step logs would drown it.
+    logging.getLogger().setLevel(logging.WARNING)
     started = time.perf_counter()
     console.print(f"Building the demo workspace in {settings.home.resolve()} …")
     report = build_demo(settings)

@@ -1,0 +1,1 @@
+"""Page scripts of the console; Streamlit runs one of them on each rerun."""
