@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import typer
 
-from tools.errors import InvalidInputError, ToolError
-from tools.governance import Actor, Governor
-from tools.settings import get_settings
-from ui.actor import cli_user
+from tools.errors import InvalidInputError
+from ui.commands._common import AS_JSON, AS_USER, YES, echo_json, read_tool
 from ui.commands._confirm import run_change
 
 dataset_app = typer.Typer(
     help="Register dataset versions (CSV, Parquet, HDF5) and inspect them.", no_args_is_help=True
 )
-
-YES = typer.Option(False, "--yes", "-y", help="Apply without the prompt, if your role allows.")
-AS_USER = typer.Option(None, "--user", help="Act as this user (default: MODELPILOT_USER).")
-AS_JSON = typer.Option(False, "--json", help="Print the result as JSON.")
-
-
-def _read(tool: str, arguments: dict[str, Any], user: str | None) -> dict[str, Any]:
-    settings = get_settings()
-    outcome = Governor(settings=settings).invoke(
-        tool, arguments, Actor(cli_user(settings, user), "cli")
-    )
-    if outcome.status != "ok" or outcome.result is None:
-        raise ToolError(outcome.error or f"{tool} failed")
-    return outcome.result
-
-
-def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 def parse_tags(values: list[str]) -> dict[str, str]:
@@ -88,9 +67,9 @@ def register_command(
 @dataset_app.command("list")
 def list_command(as_json: bool = AS_JSON, user: str | None = AS_USER) -> None:
     """List datasets with their number of versions and latest version."""
-    result = _read("list_datasets", {}, user)
+    result = read_tool("list_datasets", {}, user)
     if as_json:
-        _echo_json(result)
+        echo_json(result)
         return
     if not result["datasets"]:
         typer.echo("no datasets; register one with `modelpilot dataset register PATH --name NAME`")
@@ -110,9 +89,9 @@ def show_command(
     user: str | None = AS_USER,
 ) -> None:
     """Show a dataset version's schema, profile and quality findings."""
-    result = _read("get_dataset_version", {"dataset": name, "version": version}, user)
+    result = read_tool("get_dataset_version", {"dataset": name, "version": version}, user)
     if as_json:
-        _echo_json(result)
+        echo_json(result)
         return
     typer.echo(
         f"{result['dataset']} v{result['version']}: {result['rows']} rows, "
@@ -138,9 +117,9 @@ def compare_command(
 ) -> None:
     """Compare two versions: schema changes and per-column distribution changes."""
     arguments = {"dataset": name, "from_version": from_version, "to_version": to_version}
-    result = _read("compare_dataset_versions", arguments, user)
+    result = read_tool("compare_dataset_versions", arguments, user)
     if as_json:
-        _echo_json(result)
+        echo_json(result)
         return
     typer.echo(
         f"{result['dataset']} v{result['from_version']} -> v{result['to_version']}: "
@@ -162,9 +141,9 @@ def lineage_command(
     user: str | None = AS_USER,
 ) -> None:
     """List the runs and model versions trained on a dataset."""
-    result = _read("dataset_lineage", {"dataset": name, "version": version}, user)
+    result = read_tool("dataset_lineage", {"dataset": name, "version": version}, user)
     if as_json:
-        _echo_json(result)
+        echo_json(result)
         return
     if not result["runs"] and not result["model_versions"]:
         typer.echo(f"no run or model version used {result['dataset']} yet")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import typer
 
-from tools.errors import ReadOnlyError, ToolError
-from tools.governance import Actor, Governor
+from tools.errors import ReadOnlyError
 from tools.settings import get_settings
 from ui.actor import cli_user
+from ui.commands._common import AS_JSON, AS_USER, YES, echo_json, read_tool
 from ui.commands._confirm import run_change
 
 monitor_app = typer.Typer(
@@ -18,24 +17,7 @@ monitor_app = typer.Typer(
     no_args_is_help=True,
 )
 
-YES = typer.Option(False, "--yes", "-y", help="Apply without the prompt, if your role allows.")
-AS_USER = typer.Option(None, "--user", help="Act as this user (default: MODELPILOT_USER).")
-AS_JSON = typer.Option(False, "--json", help="Print the result as JSON.")
 PERIOD = typer.Option(None, "--period", help="Time window, e.g. 'last 7 days' or 'yesterday'.")
-
-
-def _read(tool: str, arguments: dict[str, Any], user: str | None) -> dict[str, Any]:
-    settings = get_settings()
-    outcome = Governor(settings=settings).invoke(
-        tool, arguments, Actor(cli_user(settings, user), "cli")
-    )
-    if outcome.status != "ok" or outcome.result is None:
-        raise ToolError(outcome.error or f"{tool} failed")
-    return outcome.result
-
-
-def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 def _number(value: float | None, unit: str = "", digits: int = 0) -> str:
@@ -73,9 +55,9 @@ def health_command(
     user: str | None = AS_USER,
 ) -> None:
     """Show a model's health: traffic, latency, errors, confidence, drift and open alerts."""
-    result = _read("model_health", {"model": model, "period": period}, user)
+    result = read_tool("model_health", {"model": model, "period": period}, user)
     if as_json:
-        _echo_json(result)
+        echo_json(result)
         return
     latency = result["latency"]
     typer.echo(result["summary"])
@@ -132,9 +114,9 @@ def drift_command(
     user: str | None = AS_USER,
 ) -> None:
     """Show per-feature drift against the model's reference distribution."""
-    result = _read("drift_report", {"model": model, "period": period}, user)
+    result = read_tool("drift_report", {"model": model, "period": period}, user)
     if as_json:
-        _echo_json(result)
+        echo_json(result)
         return
     typer.echo(f"{result['model']} against {result['reference']}")
     for feature in result["features"]:
@@ -155,9 +137,9 @@ def latency_command(
 ) -> None:
     """Show latency percentiles and request volume over time."""
     arguments = {"model": model, "period": period, "granularity": granularity}
-    result = _read("latency_report", arguments, user)
+    result = read_tool("latency_report", arguments, user)
     if as_json:
-        _echo_json(result)
+        echo_json(result)
         return
     for point in result["points"]:
         typer.echo(
@@ -174,9 +156,9 @@ def alerts_command(
     user: str | None = AS_USER,
 ) -> None:
     """List alerts, most recently updated first."""
-    result = _read("list_alerts", {"status": status, "model": model}, user)
+    result = read_tool("list_alerts", {"status": status, "model": model}, user)
     if as_json:
-        _echo_json(result)
+        echo_json(result)
         return
     if not result["alerts"]:
         typer.echo(f"no {status} alerts")

@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import typer
 import yaml
 
-from tools.errors import InvalidInputError, ReadOnlyError, ToolError
-from tools.governance import Actor, Governor
+from tools.errors import InvalidInputError, ReadOnlyError
 from tools.settings import get_settings
-from ui.actor import cli_user
+from ui.commands._common import echo_json, read_tool
 from ui.commands._confirm import run_change
 
 pipeline_app = typer.Typer(
     help="Declare, run and inspect training pipelines.", no_args_is_help=True
 )
-
-
-def _read(tool: str, arguments: dict[str, Any], user: str | None) -> dict[str, Any]:
-    settings = get_settings()
-    outcome = Governor(settings=settings).invoke(
-        tool, arguments, Actor(cli_user(settings, user), "cli")
-    )
-    if outcome.status != "ok" or outcome.result is None:
-        raise ToolError(outcome.error or f"{tool} failed")
-    return outcome.result
-
-
-def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
 def _parse_params(values: list[str]) -> dict[str, Any]:
@@ -88,9 +72,9 @@ def list_command(
     user: str | None = typer.Option(None, "--user", help="Act as this user."),
 ) -> None:
     """List the declared pipelines with their last run."""
-    result = _read("list_pipelines", {}, user)
+    result = read_tool("list_pipelines", {}, user)
     if as_json:
-        _echo_json(result)
+        echo_json(result)
         return
     if not result["pipelines"]:
         typer.echo("no pipelines; declare one with `modelpilot pipeline register FILE`")
@@ -133,7 +117,7 @@ def run_command(
 
     settings = get_settings()
     final = wait_for_run(open_store(settings), settings, run_id, timeout_s=timeout)
-    detail = _read("pipeline_run_status", {"run_id": run_id}, user)["run"]
+    detail = read_tool("pipeline_run_status", {"run_id": run_id}, user)["run"]
     _print_run(detail)
     if final.status != "succeeded":
         raise typer.Exit(1)
@@ -147,9 +131,9 @@ def status_command(
     user: str | None = typer.Option(None, "--user", help="Act as this user."),
 ) -> None:
     """Show a pipeline run and its steps."""
-    result = _read("pipeline_run_status", {"pipeline": name, "run_id": run_id}, user)
+    result = read_tool("pipeline_run_status", {"pipeline": name, "run_id": run_id}, user)
     if as_json:
-        _echo_json(result)
+        echo_json(result)
     else:
         _print_run(result["run"])
 
@@ -165,9 +149,9 @@ def runs_command(
 ) -> None:
     """List pipeline runs, newest first."""
     arguments = {"pipeline": name, "status": status, "period": period, "limit": limit}
-    result = _read("list_pipeline_runs", arguments, user)
+    result = read_tool("list_pipeline_runs", arguments, user)
     if as_json:
-        _echo_json(result)
+        echo_json(result)
         return
     for run in result["runs"]:
         line = f"{run['pipeline_run_id'][:8]} {run['pipeline']:<24} {run['status']:<10} "
@@ -185,9 +169,9 @@ def explain_command(
     user: str | None = typer.Option(None, "--user", help="Act as this user."),
 ) -> None:
     """Explain why a pipeline run failed and what changed since the last good run."""
-    result = _read("explain_pipeline_failure", {"pipeline": name, "run_id": run_id}, user)
+    result = read_tool("explain_pipeline_failure", {"pipeline": name, "run_id": run_id}, user)
     if as_json:
-        _echo_json(result)
+        echo_json(result)
         return
     typer.echo(result["summary"])
     if result["log_tail"]:
