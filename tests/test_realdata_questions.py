@@ -56,10 +56,20 @@ def _raw_runs(root: Path) -> Iterator[RawRun]:
                 folder = run_meta.parent
                 name_tag = folder / "tags" / "mlflow.runName"
                 # MLflow shows the mlflow.runName tag when it is set, else meta.yaml's run_name.
-                name = name_tag.read_text().strip() if name_tag.exists() else str(run.get("run_name") or "")
-                raw = RawRun(run["run_id"], str(name), experiment["name"],
-                             datetime.fromtimestamp(int(run["start_time"]) / 1000, UTC))
-                for metric in (folder / "metrics").glob("*") if (folder / "metrics").exists() else []:
+                name = (
+                    name_tag.read_text().strip()
+                    if name_tag.exists()
+                    else str(run.get("run_name") or "")
+                )
+                raw = RawRun(
+                    run["run_id"],
+                    str(name),
+                    experiment["name"],
+                    datetime.fromtimestamp(int(run["start_time"]) / 1000, UTC),
+                )
+                for metric in (
+                    (folder / "metrics").glob("*") if (folder / "metrics").exists() else []
+                ):
                     raw.metrics[metric.name] = _latest_value(metric)
                 for param in (folder / "params").glob("*") if (folder / "params").exists() else []:
                     raw.params[param.name] = param.read_text().strip()
@@ -114,7 +124,9 @@ def realdata_path() -> Path:
     ],
 )
 def test_best_run_of_experiment(assistant: Assistant, raw: list[RawRun], question: str) -> None:
-    candidates = [r for r in raw if r.experiment == "Customer-Churn-Classifier" and "f1_score" in r.metrics]
+    candidates = [
+        r for r in raw if r.experiment == "Customer-Churn-Classifier" and "f1_score" in r.metrics
+    ]
     best = max(r.metrics["f1_score"] for r in candidates)
     tied = {r.run_id: r.name for r in candidates if r.metrics["f1_score"] == best}
     answer = assistant.ask(question, VIEWER, question)
@@ -127,7 +139,9 @@ def test_best_run_of_experiment(assistant: Assistant, raw: list[RawRun], questio
     assert tied[top["run_id"]] in answer.answer
 
 
-def test_best_validation_accuracy_in_keras_experiment(assistant: Assistant, raw: list[RawRun]) -> None:
+def test_best_validation_accuracy_in_keras_experiment(
+    assistant: Assistant, raw: list[RawRun]
+) -> None:
     candidates = [r for r in raw if r.experiment == "CNN model" and "val_accuracy" in r.metrics]
     best = max(r.metrics["val_accuracy"] for r in candidates)
     tied = {r.run_id for r in candidates if r.metrics["val_accuracy"] == best}
@@ -144,11 +158,17 @@ def _busiest_month(raw: list[RawRun]) -> tuple[int, int, int]:
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_runs_from_a_month(assistant: Assistant, raw: list[RawRun], language: str, monkeypatch) -> None:
+def test_runs_from_a_month(
+    assistant: Assistant, raw: list[RawRun], language: str, monkeypatch
+) -> None:
     monkeypatch.setenv("MODELPILOT_NOW", "2026-12-04T10:30:00Z")
     year, month, count = _busiest_month(raw)
     month_name = datetime(year, month, 1).strftime("%B")
-    question = f"which runs were started in {month_name} {year}?" if language == "en" else f"{year}年{month}月有哪些运行？"
+    question = (
+        f"which runs were started in {month_name} {year}?"
+        if language == "en"
+        else f"{year}年{month}月有哪些运行？"
+    )
     answer = assistant.ask(question, VIEWER, question)
     call = answer.tool_calls[0]
     assert call.name == "search_runs"
@@ -159,7 +179,11 @@ def test_runs_from_a_month(assistant: Assistant, raw: list[RawRun], language: st
 def _two_runs_that_differ(raw: list[RawRun]) -> tuple[RawRun, RawRun]:
     names = Counter(r.name for r in raw)
     churn = sorted(
-        (r for r in raw if r.experiment == "Customer-Churn-Classifier" and names[r.name] == 1 and r.params),
+        (
+            r
+            for r in raw
+            if r.experiment == "Customer-Churn-Classifier" and names[r.name] == 1 and r.params
+        ),
         key=lambda r: r.start,
     )
     first = churn[0]
@@ -177,14 +201,22 @@ def test_two_named_runs_differ(assistant: Assistant, raw: list[RawRun], template
     assert call.name == "compare_runs"
     assert set(call.result["params_differing"]) == expected
     for key in expected:
-        assert call.result["params_differing"][key] == [first.params.get(key), second.params.get(key)]
+        assert call.result["params_differing"][key] == [
+            first.params.get(key),
+            second.params.get(key),
+        ]
 
 
 @pytest.mark.parametrize(
     "question",
-    ["which registered models exist and what are their latest versions?", "有哪些注册的模型？最新版本是多少？"],
+    [
+        "which registered models exist and what are their latest versions?",
+        "有哪些注册的模型？最新版本是多少？",
+    ],
 )
-def test_registered_models_and_latest_versions(assistant: Assistant, realdata_path: Path, question: str) -> None:
+def test_registered_models_and_latest_versions(
+    assistant: Assistant, realdata_path: Path, question: str
+) -> None:
     expected = _registered_models(realdata_path / "mlruns")
     answer = assistant.ask(question, VIEWER, question)
     call = answer.tool_calls[0]

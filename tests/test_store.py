@@ -30,9 +30,8 @@ def test_other_schema_version_is_refused(tmp_path: Path) -> None:
         meta.value = "999"
         session.add(meta)
     reopened = Store(url, hold_s=0)
-    with pytest.raises(SchemaVersionError) as error:
-        with reopened.session():
-            pass
+    with pytest.raises(SchemaVersionError) as error, reopened.session():
+        pass
     assert "schema version 999" in str(error.value)
     assert "MODELPILOT_HOME" in str(error.value)
 
@@ -79,7 +78,8 @@ WRITER = textwrap.dedent(
     for index in range(int(sys.argv[3])):
         with store.session() as session:
             session.add(Run(id=f"{worker}-{index}", experiment_id="e", name=worker))
-            session.add(MetricPoint(run_id=f"{worker}-{index}", key="acc", value=index / 10, step=index))
+            point = MetricPoint(run_id=f"{worker}-{index}", key="acc", value=index / 10, step=index)
+            session.add(point)
         with store.session() as session:
             session.exec(select(func.count()).select_from(Run)).one()
     print("ok")

@@ -53,7 +53,7 @@ def resolve_model_name(session: Session, name: str) -> str:
     names = list(session.exec(select(RegisteredModel.name)).all())
     found = match_name(name, names)
     if found is None:
-        raise not_found("registered model", name, names, "run `modelpilot ask \"list models\"`")
+        raise not_found("registered model", name, names, 'run `modelpilot ask "list models"`')
     return found
 
 

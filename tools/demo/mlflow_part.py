@@ -73,9 +73,7 @@ def _breast_cancer_specs() -> list[BreastCancerSpec]:
         (
             "svc-rbf",
             "svc",
-            lambda p: make_pipeline(
-                StandardScaler(), SVC(C=p["C"], random_state=0)
-            ),
+            lambda p: make_pipeline(StandardScaler(), SVC(C=p["C"], random_state=0)),
             {"C": 3.0},
             40,
         ),
