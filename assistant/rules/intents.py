@@ -54,9 +54,11 @@ INTENTS: tuple[Intent, ...] = (
         r"(设置|移动|指向|设为|部署).*(别名|生产|预发|冠军)|把.*(部署|设为|上线)",
     ),
     _intent("acknowledge_alert", r"\b(ack|acknowledge)\b", r"确认.*告警|知悉.*告警"),
+    # "retrain" inside a pipeline name ("fraud-retrain") and "when did run X start" are not
+    # requests to start anything: a bare start/launch needs a pipeline or training after it.
     _intent(
         "trigger_pipeline",
-        r"\b(re-?train|trigger|kick off|launch|start)\b|\brun\b.*\bpipeline\b",
+        r"(?<![\w-])re-?train\b(?!-)|\btrigger\b|\bkick off\b|\b(launch|start)\b.*\b(pipeline|training|retrain(ing)?)\b|\brun\b.*\bpipeline\b(?!\s+runs?\b)",
         r"重新训练|重训|触发|启动.*(流水线|管道)|运行.*(流水线|管道)",
     ),
     _intent(
@@ -94,7 +96,7 @@ INTENTS: tuple[Intent, ...] = (
     ),
     _intent(
         "knowledge",
-        r"\bwhy did (we|they|you)\b|\blimitations?\b|\bmodel cards?\b|\bnotes?\b|\bdocument(ed|ation)?\b|\bbias(es)?\b|\bknown issues?\b|\bwhat (do|does) the (docs|card)\b|\bintended use\b|\bcaveats?\b|\bethic",
+        r"\bwhy did (we|they|you)\b|\blimitations?\b|\bmodel cards?\b|\bnotes?\b|\bdocument(ed|ation)?\b|\bbias(es)?\b|\bknown issues?\b|\bwhat (do|does) the (docs|card)\b|\bintended (use|for)\b|\bcaveats?\b|\bethic",
         r"为什么.*(换|改|选|用)|局限|限制|模型卡|笔记|文档|偏差|偏见|已知问题|注意事项|适用范围|用途",
     ),
     _intent(
@@ -140,6 +142,12 @@ INTENTS: tuple[Intent, ...] = (
     ),
     _intent("experiments", r"\bexperiments?\b", r"实验"),
     _intent("whoami", r"\bwho am i\b|\bmy role\b", r"我是谁|我的角色"),
+    # A request for users' passwords or keys is not a request to list users.
+    _intent(
+        "list_users",
+        r"^(?!.*\b(passwords?|secrets?|keys?|tokens?)\b).*(\b(list|show|which|who are)\b.*\busers\b|\busers of\b)",
+        r"^(?!.*(密码|密钥|口令|令牌)).*((有哪些|列出|所有|哪些).*用户|用户列表)",
+    ),
     _intent(
         "search",
         r"\b(best|top|worst|highest|lowest|rank|runs?|results?|most accurate|fastest|leaderboard|trained|find|show)\b",

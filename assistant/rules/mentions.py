@@ -56,9 +56,23 @@ _AND_RUN = re.compile(
     r"(?:\band\b|\bwith\b|\bvs\.?|和|与|跟)\s*(?:run\s+|运行\s*)?[\"'`]?([A-Za-z0-9][\w.\-]*[\-_0-9][\w.\-]*)[\"'`]?",
     re.IGNORECASE,
 )
+# A Chinese request runs words together ("实验有哪些"), so only an ASCII name counts there.
 _NAMED_EXPERIMENT = re.compile(
-    r"\bexperiment\s+[\"'`]?([\w.\-]+)[\"'`]?|实验\s*[\"'`「]?([\w.\-]+)", re.IGNORECASE
+    r"\bexperiment\s+[\"'`]?([\w.\-]+)[\"'`]?|实验\s*[\"'`「]?([A-Za-z0-9][A-Za-z0-9_.\-]*)",
+    re.IGNORECASE,
 )
+# "knn-k5 这个运行", "rf-200 运行": a run name written before the word for run. The name must
+# carry a digit, "-" or "_" so that ordinary words are not taken for runs.
+_NAME_BEFORE_RUN = re.compile(
+    r"(?<![A-Za-z0-9_.\-])([A-Za-z0-9][A-Za-z0-9_.\-]*[\-_0-9][A-Za-z0-9_.\-]*)\s*(?:这个|这次|那个|那次)?\s*运行"
+)
+# "compare logreg-baseline and logreg-strong-l2", "knn-k1, knn-k3 and knn-k5": a run name
+# before "and", "vs" or a comma in a list of runs.
+_RUN_BEFORE_AND = re.compile(
+    r"(?<![A-Za-z0-9_.\-])([A-Za-z0-9][A-Za-z0-9_.\-]*[\-_0-9][A-Za-z0-9_.\-]*)\s*(?:,|，|、|\band\b|\bvs\.?|\bversus\b|和|与|跟)",
+    re.IGNORECASE,
+)
+_VERSION_WORD = re.compile(r"v\d+", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"'`“‘「]([^\"'`”’」]{1,80})[\"'`”’」]")
 _REQUEST_ID = re.compile(r"\b(?:request|req|申请)\s*#?\s*([0-9a-f]{6,32})\b", re.IGNORECASE)
 _ALERT_ID = re.compile(
@@ -191,7 +205,9 @@ def _find_ordinal(text: str) -> int | None:
 
 def _find_runs(text: str, mentions: Mentions) -> list[str]:
     runs = [match for match in _RUN_ID.findall(text) if not match.isdigit()]
-    for name in _RUN_NAME.findall(text) + _AND_RUN.findall(text):
+    named = _NAME_BEFORE_RUN.findall(text) + _RUN_NAME.findall(text)
+    paired = _RUN_BEFORE_AND.findall(text) + _AND_RUN.findall(text)
+    for name in named + [p for p in paired if not _VERSION_WORD.fullmatch(p)]:
         known = name in mentions.models or name in mentions.experiments
         if (
             name.casefold() not in _NOT_RUN_WORDS

@@ -91,6 +91,10 @@ def plan_request(
     if intent == "search" and about_model:
         intent = "version_detail"  # "show fraud-detector v3" is about the model, not its runs
     guessed = intent is None
+    if _asks_about_one_run(request, intent):
+        intent = "get_run"  # "params of run sassy-hare-450", "运行 5eedb907 的详细信息"
+    elif _asks_about_pipeline_runs(request, intent):
+        intent = "pipeline_status"  # "status of the latest fraud-retrain run"
     if intent is None:
         if mentions.models:
             intent = "version_detail"
@@ -202,6 +206,41 @@ def _asks_for_ranking(text: str) -> bool:
         re.search(r"\b(best|top|worst|highest|lowest|rank|most accurate|leaderboard)\b", text, re.I)
         or re.search(r"最好|最佳|最高|最低|排名|前\d+|最优|表现最", text)
     )
+
+
+# Intents that a request naming exactly one run means as "tell me about that run".
+_RUN_LOOKUP_INTENTS = (None, "search", "version_detail", "experiments")
+_RUN_ID = re.compile(r"[0-9a-f]{8,32}")
+
+
+def _asks_about_one_run(request: Request, intent: str | None) -> bool:
+    m = request.mentions
+    if intent not in _RUN_LOOKUP_INTENTS or len(m.runs) != 1 or m.period:
+        return False
+    if _asks_for_ranking(request.text) or m.top_k or m.ordinal is not None:
+        return False
+    return _looks_like_run(m.runs[0], m.quoted)
+
+
+_PIPELINE_RUN_WORDS = re.compile(
+    r"\b(status|latest|last run|how many times|succeed(ed)?|state)\b"
+    r"|状态|最近一次|上一次|几次|怎么样",
+    re.IGNORECASE,
+)
+
+
+def _asks_about_pipeline_runs(request: Request, intent: str | None) -> bool:
+    """Return whether a named pipeline is asked about its runs (names may match experiments)."""
+    m = request.mentions
+    if not m.pipelines or _asks_for_ranking(request.text):
+        return False
+    lookup = intent in _RUN_LOOKUP_INTENTS or (intent == "health" and not m.models)
+    return lookup and bool(_PIPELINE_RUN_WORDS.search(request.text))
+
+
+def _looks_like_run(name: str, quoted: list[str]) -> bool:
+    """Return whether ``name`` is a run id or has a digit, "-" or "_" (unlike "were")."""
+    return bool(_RUN_ID.fullmatch(name) or re.search(r"[\-_0-9]", name) or name in quoted)
 
 
 def _asks_for_single_best(text: str) -> bool:
@@ -425,8 +464,24 @@ def _explain_failure(request: Request) -> Plan:
     return Plan.call("explain_pipeline_failure", "explain_failure", pipeline=target)
 
 
+# "list the pipelines", "which pipeline trains X", "有哪些流水线": the pipelines, not their runs.
+_LIST_PIPELINES = re.compile(
+    r"^(?!.*\bruns?\b).*(\b(list|which|what|show)\b.*\bpipelines?\b|\bwho owns\b)"
+    r"|^(?!.*运行).*((有哪些|列出|所有|哪条|哪个).*(流水线|管道)|(流水线|管道).*(负责人|归谁))",
+    re.IGNORECASE,
+)
+_LATEST_RUN = re.compile(r"\b(latest|last)\b|最近一次|上一次", re.IGNORECASE)
+
+
 def _pipeline_status(request: Request) -> Plan:
     m = request.mentions
+    if _LIST_PIPELINES.search(request.text):
+        model = m.models[0] if len(m.models) == 1 else None
+        if model is None and len(m.task_models) == 1:
+            model = m.task_models[0]
+        return Plan.call("list_pipelines", "list_pipelines", model=model)
+    if len(m.pipelines) == 1 and _LATEST_RUN.search(request.text) and not m.period:
+        return Plan.call("pipeline_run_status", "pipeline_status", pipeline=m.pipelines[0])
     pipeline = None
     if m.pipelines or m.models or m.task_models:
         target = _pipeline_target(request)
@@ -547,6 +602,14 @@ def _whoami(request: Request) -> Plan:
     return Plan.call("get_user", "whoami")
 
 
+def _list_users(request: Request) -> Plan:
+    return Plan.call("list_users", "list_users")
+
+
+def _get_run(request: Request) -> Plan:
+    return Plan.call("get_run", "get_run", run=request.mentions.runs[0])
+
+
 HANDLERS: dict[str, Handler] = {
     "help": _help,
     "add_note": _add_note,
@@ -581,5 +644,7 @@ HANDLERS: dict[str, Handler] = {
     "list_models": _list_models,
     "experiments": _experiments,
     "whoami": _whoami,
+    "list_users": _list_users,
+    "get_run": _get_run,
     "search": _search,
 }

@@ -144,7 +144,11 @@ class LatestMetric(SQLModel, table=True):
     """The last value of each metric of a run (highest step, then latest timestamp)."""
 
     __tablename__ = "latest_metric"
-    __table_args__ = (Index("ix_latest_metric_key_value", "key", "value"),)
+    # Ranking reads by (key, value); run summaries read a page of runs by run_id.
+    __table_args__ = (
+        Index("ix_latest_metric_key_value", "key", "value"),
+        Index("ix_latest_metric_run", "run_id"),
+    )
     run_id: str = Field(primary_key=True)
     key: str = Field(primary_key=True)
     value: float = Field(sa_type=DOUBLE)

@@ -44,6 +44,12 @@ def bench(
     import_runs: int | None = typer.Option(
         None, "--import-runs", min=1, help="Runs of the import measure (default: scaled)."
     ),
+    only: str | None = typer.Option(
+        None,
+        "--only",
+        help="Comma-separated measure groups to run (search, runs, registry, monitoring, "
+        "planner, retrieval, indexing, import, console), merged into OUT/benchmarks.json.",
+    ),
 ) -> None:
     """Build a synthetic workspace, time queries, tools, the planner, knowledge and import."""
     # The benchmark imports MLflow, numpy and the knowledge index; keep them off `ask`'s path.
@@ -57,7 +63,7 @@ def bench(
     )  # fmt: skip
     config = RunConfig(
         scale=scale, out=out, work=work, growth=growth, reuse=reuse, seed=seed,
-        console=console, options=options,
+        console=console, options=options, only=only.split(",") if only else None,
     )  # fmt: skip
     command = shlex.join(["modelpilot", "bench", "--scale", f"{scale:g}", "--out", str(out)])
     if growth:

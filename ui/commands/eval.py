@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from evals.harness import DEFAULT_JSON, DEFAULT_MARKDOWN, EvalOptions, run_eval, write_reports
+from evals.harness.floor import record_floor
 from evals.harness.gold import CATEGORIES
 from evals.harness.routing import PLANNER_MODES, PlannerMode
 from evals.harness.runner import ItemResult
@@ -47,6 +48,11 @@ def eval_command(
     verbose_items: bool = typer.Option(
         False, "--progress", help="Print one line per item as it finishes."
     ),
+    record: bool = typer.Option(
+        False,
+        "--record-floor",
+        help="Raise evals/floor.json to this run's accuracy per workspace (rules planner only).",
+    ),
 ) -> None:
     """Run the gold set through the assistant and write the Markdown and JSON reports."""
     if planner not in PLANNER_MODES:
@@ -70,6 +76,12 @@ def eval_command(
     for group in sorted(run.summary.categories, key=lambda g: g.overall.rate or 0.0):
         typer.echo(f"  {group.name:<18} {_percent(group.overall.rate):>7}  ({group.items} items)")
     typer.echo(f"report: {markdown}, {json_path}")
+    if record:
+        raised = record_floor(run.summary)
+        for name, accuracy in raised.items():
+            typer.echo(f"floor of {name} raised to {accuracy:.2%}")
+        if not raised:
+            typer.echo("floor unchanged: no workspace beat its recorded accuracy")
 
 
 def _percent(rate: float | None) -> str:

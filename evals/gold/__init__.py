@@ -1,0 +1,1 @@
+"""The gold set: hand-written templates, the generator that fills them, the JSONL it writes."""
