@@ -2,7 +2,7 @@
 
 A mutating call never runs on the first request. ``invoke`` returns a confirmation request
 that states the change and carries a token tied to the user, the tool, the arguments and a
-fingerprint of the store state; ``confirm`` runs it only for that user, only once, and only
+fingerprint of the store state. ``confirm`` runs it only for that user, only once, and only
 while the state is unchanged. The change, the token's use and the audit entry are written in
 one transaction.
 """
@@ -40,7 +40,7 @@ Status = Literal["ok", "error", "denied", "needs_confirmation"]
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is acting and through which channel (cli, console, slack, llm, pipeline...)."""
+    """The acting user and the channel of the call (cli, console, slack, llm, pipeline...)."""
 
     user: str
     channel: str = "cli"

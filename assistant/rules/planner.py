@@ -1,7 +1,7 @@
 """The rules planner: maps a request to tool calls, a clarifying question or a refusal.
 
 It only acts when it is confident. A mutating intent whose target is not certain gets a
-clarifying question, never a guessed call; a request with no intent and no known entity is
+clarifying question, never a guessed call. A request with no intent and no known entity is
 out of scope.
 """
 
