@@ -20,6 +20,9 @@ from typing import Any
 import bm25s
 import numpy as np
 
+# bm25s logs every index build at DEBUG on its own logger; keep it out of user output.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
 logger = logging.getLogger(__name__)
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
