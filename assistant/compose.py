@@ -312,7 +312,7 @@ def compose_answer(
 
 
 def compose_confirmation_result(outcome: ToolOutcome, language: str) -> Answer:
-    """Answer after a confirmed mutation ran (or was rejected)."""
+    """Compose the reply to a confirmed mutation, whether it ran or was rejected."""
     lang: Language = "zh" if language == "zh" else "en"
     answer = Answer("confirm", "", lang, "none")
     answer.tool_calls = [

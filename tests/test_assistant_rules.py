@@ -176,3 +176,10 @@ def test_new_question_after_other_tool_is_not_a_follow_up(assistant):
     call = _call(answer)
     assert call.name == "search_runs"
     assert call.arguments["task"] == "image-classification"
+
+
+def test_register_as_new_name_containing_known_model(assistant):
+    answer = assistant.ask("register run svc-rbf as model image-classifier-best", DAVE, "c")
+    call = _call(answer)
+    assert call.name == "register_model_version"
+    assert call.arguments["model"] == "image-classifier-best"

@@ -49,7 +49,7 @@ class Request:
         return Plan("clarify", message=text, options=options, confidence=1.0)
 
     def model(self) -> str | Plan:
-        """The one model the request is about, or a clarifying question."""
+        """Return the one model the request is about, or a clarifying question."""
         m = self.mentions
         if len(m.models) == 1:
             return m.models[0]
@@ -425,10 +425,27 @@ def _register_version(request: Request) -> Plan:
     run = m.runs[0] if m.runs else request.conversation.focus_run
     if run is None:
         return request.clarify("which_run")
-    model = m.models[0] if m.models else (m.quoted[-1] if m.quoted else None)
+    model = _registration_target(request)
     if model is None:
         return request.clarify("which_model", sorted(request.lexicon.models)[:8])
     return Plan.call("register_model_version", "register_version", run_id=run, model=model)
+
+
+_AS_MODEL = re.compile(
+    r"\bas\s+(?:a\s+)?(?:new\s+)?(?:model\s+)?[\"'`]?([A-Za-z0-9][\w.\-]*)", re.I
+)
+
+
+def _registration_target(request: Request) -> str | None:
+    """Find the model to register under: "as model X" wins over a known name inside X."""
+    named = _AS_MODEL.search(request.text)
+    if named and named.group(1).casefold() not in ("model", "a", "new"):
+        return named.group(1)
+    if request.mentions.models:
+        return request.mentions.models[0]
+    if request.mentions.quoted:
+        return request.mentions.quoted[-1]
+    return None
 
 
 def _pipeline_target(request: Request) -> str | Plan:
