@@ -14,6 +14,7 @@ from assistant.messages import message
 from assistant.plan import Plan
 from assistant.rules.lexicon import Lexicon
 from assistant.rules.planner import plan_request
+from tools.catalog.overview import names_fingerprint
 from tools.clock import now
 from tools.governance import Actor, Governor, ToolOutcome
 from tools.settings import Settings, get_settings
@@ -42,13 +43,25 @@ class Assistant:
         self.governor = Governor(self.store, self.settings)
         self.conversations = conversations or ConversationStore()
         self._agent = agent
+        self._lexicon: tuple[tuple[object, ...], Lexicon] | None = None
 
     def lexicon(self) -> Lexicon:
-        """Read the workspace's names through the overview tool (not audited: not a user call)."""
+        """Return the workspace's names, read again only when they changed.
+
+        They come from the overview tool (not audited: not a user call). Rebuilding them for
+        every request cost more than planning it.
+        """
+        fingerprint = names_fingerprint(self.store)
+        cached = self._lexicon
+        if cached is not None and fingerprint is not None and cached[0] == fingerprint:
+            return cached[1]
         tool = REGISTRY.get("workspace_overview")
         ctx = ToolContext(self.store, self.settings, "assistant", "viewer", "internal")
         overview = tool.run(ctx, tool.args_model())
-        return Lexicon.from_overview(overview.model_dump(mode="json"))
+        lexicon = Lexicon.from_overview(overview.model_dump(mode="json"))
+        if fingerprint is not None:
+            self._lexicon = (fingerprint, lexicon)
+        return lexicon
 
     def ask(self, question: str, actor: Actor, conversation_id: str | None = None) -> Answer:
         """Answer one request; mutations come back as a confirmation request."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
+from sqlalchemy import text
 from sqlmodel import col, func, select
 
+from tools.store.db import Store
 from tools.store.schema import (
     Dataset,
     Experiment,
@@ -79,3 +81,29 @@ def workspace_overview(ctx: ToolContext, args: OverviewArgs) -> OverviewResult:
             ),
             run_count=session.exec(select(func.count()).select_from(Run)).one(),
         )
+
+
+# One row that changes whenever a name the overview lists changes. DuckDB's hash() keeps it to
+# a single scan of small tables; latest_metric's row count moves when a run logs a new key.
+_FINGERPRINT_SQL = text("""
+SELECT
+    (SELECT count(*) FROM latest_metric),
+    (SELECT sum(hash(name, task)) FROM experiment),
+    (SELECT sum(hash(name, task)) FROM registered_model),
+    (SELECT sum(hash(model_name, version)) FROM model_version),
+    (SELECT sum(hash(model_name, alias, version)) FROM model_alias),
+    (SELECT sum(hash(name)) FROM dataset),
+    (SELECT sum(hash(name)) FROM pipeline)
+""")
+
+
+def names_fingerprint(store: Store) -> tuple[object, ...] | None:
+    """Return a value that changes when the overview's names do; None off DuckDB.
+
+    Reading it costs one small query, a fraction of the overview, so a process can keep
+    the names between requests and still see what another process added.
+    """
+    with store.connection() as connection:
+        if connection.dialect.name != "duckdb":
+            return None
+        return tuple(connection.execute(_FINGERPRINT_SQL).one())
