@@ -105,6 +105,8 @@ class Assistant:
             return False
         if plan.kind in ("confirm", "cancel", "help") or plan.intent in ("confirm", "cancel"):
             return False
+        if self.settings.llm_routing == "llm":
+            return True
         return plan.kind in ("refuse", "clarify") or plan.confidence < HYBRID_CONFIDENCE
 
     def _ask_llm(

@@ -34,6 +34,18 @@ def test_clear_request_stays_with_rules(registry: Store, monkeypatch: pytest.Mon
     assert agent.chat_model.requests == []  # type: ignore[attr-defined]
 
 
+def test_llm_routing_sends_clear_requests_to_the_llm(
+    registry: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_script(monkeypatch, [call("list_models"), "Two models are registered."])
+    monkeypatch.setenv("MODELPILOT_LLM_ROUTING", "llm")
+    answer = Assistant(get_settings(), registry).ask(
+        "which models are registered?", Actor("anna", "cli")
+    )
+    assert answer.planner == "llm"
+    assert [(v.name, v.status) for v in answer.tool_calls] == [("list_models", "ok")]
+
+
 def test_unclear_request_goes_to_llm(registry: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     use_script(monkeypatch, [call("list_alerts"), "No open alerts."])
     assistant = Assistant(get_settings(), registry)

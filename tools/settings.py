@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,6 +41,13 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 60.0
     llm_max_tokens: int = 512
     llm_max_steps: int = 6
+    llm_routing: Literal["hybrid", "llm"] = Field(
+        default="hybrid",
+        description=(
+            "hybrid: the rules planner answers what it maps with confidence and the LLM the "
+            "rest; llm: the LLM plans every request but the replies to a pending change."
+        ),
+    )
     llm_max_tools: int | None = Field(
         default=None,
         description="Bind at most this many tools per request; small local models need ~8.",

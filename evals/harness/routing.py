@@ -2,8 +2,8 @@
 
 - ``rules``: the LLM settings are cleared, so the product's router never calls a model.
 - ``hybrid``: the product's own routing (rules when confident, else the LLM agent).
-- ``llm``: every request that plans something goes to the LLM agent; the replies "yes" and
-  "no" to a pending change stay with the rules, as in the product.
+- ``llm``: the product's ``llm`` routing (``MODELPILOT_LLM_ROUTING=llm``): every request goes
+  to the LLM agent but the replies "yes" and "no" to a pending change and requests for help.
 
 LLM runs count tokens per request with a LangChain callback. Servers that report usage give
 exact counts; otherwise (the fake model) the count is an estimate of four characters per token.
@@ -18,7 +18,6 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import LLMResult
 
-from assistant.plan import Plan
 from assistant.service import Assistant
 from tools.errors import ConfigError
 from tools.governance import Governor
@@ -39,7 +38,7 @@ def mode_settings(settings: Settings, mode: PlannerMode) -> Settings:
             f"--planner {mode} needs a chat model: set MODELPILOT_LLM_MODEL (e.g. "
             "fake:/path/script.json) or MODELPILOT_LLM_BASE_URL"
         )
-    return settings
+    return settings.model_copy(update={"llm_routing": mode})
 
 
 class TokenCounter(BaseCallbackHandler):
@@ -101,26 +100,9 @@ def _completion_characters(response: LLMResult) -> int:
     return total
 
 
-class RoutedAssistant(Assistant):
-    """The product's assistant with the routing of one planner mode."""
-
-    def __init__(self, settings: Settings, store: Store, mode: PlannerMode, agent: Any) -> None:
-        super().__init__(settings, store, agent=agent)
-        self.mode = mode
-
-    # NOTE: this overrides the product's private routing hook; a routing setting in
-    # Settings would let the harness choose the mode without subclassing.
-    def _should_use_llm(self, plan: Plan) -> bool:
-        if self.mode == "rules":
-            return False
-        if self.mode == "llm":
-            return plan.kind not in ("confirm", "cancel")
-        return super()._should_use_llm(plan)
-
-
 def make_assistant(
     settings: Settings, store: Store, mode: PlannerMode, counter: TokenCounter | None = None
-) -> RoutedAssistant:
+) -> Assistant:
     """Build an assistant for one item; LLM modes get an agent whose requests are counted."""
     settings = mode_settings(settings, mode)
     agent = None
@@ -132,4 +114,4 @@ def make_assistant(
         if counter is not None:
             chat_model.callbacks = [counter]
         agent = LLMAgent(settings, Governor(store, settings), chat_model=chat_model)
-    return RoutedAssistant(settings, store, mode, agent)
+    return Assistant(settings, store, agent=agent)
