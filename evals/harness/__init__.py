@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from evals.harness.gold import GoldItem, gold_files, load_items, select_items
+from evals.harness.gold import GoldItem, first_per_group, gold_files, load_items, select_items
 from evals.harness.report import (
     RunInfo,
     json_report,
@@ -46,6 +46,8 @@ class EvalOptions:
     gold: Sequence[Path] = ()
     # A folder to keep built workspaces in between runs (for development; see WorkspacePool).
     cache_dir: Path | None = None
+    # Only the first N items of each workspace, category and language (slow LLM runs).
+    per_category: int | None = None
 
 
 @dataclass
@@ -63,6 +65,8 @@ def run_eval(options: EvalOptions, progress: Progress | None = None) -> EvalRun:
     items = select_items(
         load_items(files), options.categories, options.workspaces, options.languages
     )
+    if options.per_category is not None:
+        items = first_per_group(items, options.per_category)
     if not items:
         raise InvalidInputError(
             "no gold items match the selection; check --category and --workspace"

@@ -225,3 +225,21 @@ def select_items(
         and (not workspaces or item.workspace in workspaces)
         and (not languages or item.language in languages)
     ]
+
+
+def first_per_group(items: Iterable[GoldItem], limit: int) -> list[GoldItem]:
+    """Keep the first ``limit`` items of each workspace, category and language, in file order.
+
+    A small model on a CPU needs minutes per item; this gives a subset that still covers
+    every category in both languages.
+    """
+    if limit < 1:
+        raise InvalidInputError(f"--per-category must be at least 1, not {limit}")
+    seen: dict[tuple[str, str, str], int] = {}
+    kept = []
+    for item in items:
+        group = (item.workspace, item.category, item.language)
+        seen[group] = seen.get(group, 0) + 1
+        if seen[group] <= limit:
+            kept.append(item)
+    return kept

@@ -37,6 +37,12 @@ def eval_command(
         "(default: docs/evals.md and evals/results/latest.json).",
     ),
     repeat: int = typer.Option(1, "--repeat", help="Run every item K times and report pass^K."),
+    per_category: int | None = typer.Option(
+        None,
+        "--per-category",
+        help="Only the first N items of each workspace, category and language "
+        "(a subset for slow local models).",
+    ),
     gold: list[Path] = typer.Option(
         [], "--gold", help="Gold JSONL files (default: every file in evals/gold)."
     ),
@@ -59,7 +65,14 @@ def eval_command(
         raise InvalidInputError(f"unknown planner {planner!r}; use rules, llm or hybrid")
     mode: PlannerMode = planner  # type: ignore[assignment]
     options = EvalOptions(
-        mode, tuple(category), tuple(workspace), tuple(language), repeat, tuple(gold), cache_dir
+        mode,
+        tuple(category),
+        tuple(workspace),
+        tuple(language),
+        repeat,
+        tuple(gold),
+        cache_dir,
+        per_category,
     )
     run = run_eval(options, progress=_print_item if verbose_items else None)
     markdown, json_path = (
