@@ -23,6 +23,11 @@ from tools.store.schema import Pipeline
 
 log = logging.getLogger(__name__)
 
+FolderState = tuple[tuple[str, int, int], ...]
+# The pipeline files as they were when the store last matched them, per store and folder.
+# Reading and recording every file on each read cost more than most reads themselves.
+_in_sync: dict[tuple[str, Path], FolderState] = {}
+
 
 def pipelines_dir(settings: Settings) -> Path:
     return settings.home / "pipelines"
@@ -79,9 +84,34 @@ def record_definition(session: Session, definition: PipelineDefinition, path: Pa
 
 
 def sync_workspace(session: Session, settings: Settings) -> list[str]:
-    """Record every valid pipeline file of the workspace; return the names that changed."""
-    changed: list[str] = []
+    """Record every valid pipeline file of the workspace; return the names that changed.
+
+    Files unchanged since the store last matched them are not read again.
+    """
     folder = pipelines_dir(settings)
+    key = (settings.resolved_store_url, folder)
+    state = _folder_state(folder)
+    if _in_sync.get(key) == state:
+        return []
+    changed = _record_files(session, folder)
+    if not changed:
+        # Only now: recorded changes stay unconfirmed until the caller's transaction commits.
+        _in_sync[key] = state
+    return changed
+
+
+def _folder_state(folder: Path) -> FolderState:
+    if not folder.is_dir():
+        return ()
+    entries = []
+    for path in sorted(folder.glob("*.y*ml")):
+        stat = path.stat()
+        entries.append((path.name, stat.st_mtime_ns, stat.st_size))
+    return tuple(entries)
+
+
+def _record_files(session: Session, folder: Path) -> list[str]:
+    changed: list[str] = []
     for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
         try:
             definition = load_definition(path)
