@@ -215,24 +215,18 @@ class BestRunResult(BaseModel):
 def best_run_per_experiment(ctx: ToolContext, args: BestRunArgs) -> BestRunResult:
     """Find the best run of every experiment by a metric, optionally for one task or window."""
     window = resolve_window(args)
-    task = _task(args.task)
-    entries: list[BestRunEntry] = []
     with ctx.store.session() as session:
         metric = queries.resolve_metric(session, args.metric)
         direction = args.order or metric_direction(metric)
-        for experiment in queries.list_experiments(session, task=task):
-            if metric not in experiment.metrics:
-                continue
-            query = queries.RunQuery(
-                experiment_ids=[experiment.experiment_id],
-                metric=metric,
-                direction=direction,
-                start=window.start if window else None,
-                end=window.end if window else None,
-                limit=1,
-            )
-            runs, _, _ = queries.search_runs(session, query)
-            entries.append(BestRunEntry(experiment=experiment.name, run=runs[0] if runs else None))
+        best = queries.best_run_per_experiment(
+            session,
+            metric,
+            direction,
+            task=_task(args.task),
+            start=window.start if window else None,
+            end=window.end if window else None,
+        )
+    entries = [BestRunEntry(experiment=name, run=run) for name, run in best]
     if not entries:
         raise InvalidInputError(f"no experiment logs the metric {metric!r}")
     return BestRunResult(metric=metric, order=direction, best=entries)

@@ -17,7 +17,7 @@ import numpy as np
 from sqlmodel import Session
 
 from tools.monitoring import drift
-from tools.monitoring.metrics import Window, window_stats
+from tools.monitoring.metrics import Window, traffic_by_version
 from tools.monitoring.policy import MIN_DRIFT_SAMPLES, PSI_WATCH, EffectivePolicy
 from tools.monitoring.reference import (
     OTHER,
@@ -87,9 +87,10 @@ def resolve_reference(
         pinned = session.get(DatasetVersion, policy.baseline_dataset_version_id)
         if pinned is not None:
             return dataset_reference(pinned, "baseline set in the monitoring policy")
-    by_traffic = list(window_stats(conn, model, window).versions)
-    candidates = by_traffic + [
-        v for v in latest_model_versions(session, model) if v not in by_traffic
+    # The busiest versions first, then the other registered versions, newest first.
+    traffic = traffic_by_version(conn, model, window)
+    candidates = list(traffic) + [
+        v for v in latest_model_versions(session, model) if v not in traffic
     ]
     found = lineage_dataset(session, model, candidates)
     if found is not None:
@@ -123,12 +124,14 @@ def _bin_counts(
     counts = {name: [0] * (len(e) + 1) for name, e in edges.items()}
     if not edges:
         return counts
-    conn.execute("CREATE OR REPLACE TEMP TABLE _drift_edges (name VARCHAR, edges DOUBLE[])")
-    conn.executemany("INSERT INTO _drift_edges VALUES (?, ?)", [[n, e] for n, e in edges.items()])
+    # The edges are two list parameters, unnested side by side into (name, edges) rows, so no
+    # temporary table is created and filled on every call.
     rows = conn.execute(
         "SELECT v.name, len(list_filter(e.edges, lambda edge: edge < v.num_value)) AS bin, "
-        f"count(*) FROM {table} v JOIN _drift_edges e ON v.name = e.name "
-        "WHERE isfinite(v.num_value) GROUP BY ALL"
+        f"count(*) FROM {table} v JOIN (SELECT unnest(?::VARCHAR[]) AS name, "
+        "unnest(?::DOUBLE[][]) AS edges) e ON v.name = e.name "
+        "WHERE isfinite(v.num_value) GROUP BY ALL",
+        [list(edges), list(edges.values())],
     ).fetchall()
     for name, bin_index, count in rows:
         counts[str(name)][int(bin_index)] = int(count)
@@ -222,7 +225,6 @@ def compute_drift(
     bin_counts = _bin_counts(conn, "_drift_current", numeric)
     category_counts = _category_counts(conn, "_drift_current", categorical)
     conn.execute("DROP TABLE IF EXISTS _drift_current")
-    conn.execute("DROP TABLE IF EXISTS _drift_edges")
 
     features = []
     for name in sorted(current):

@@ -102,13 +102,20 @@ def window_stats(conn: duckdb.DuckDBPyConnection, model: str, window: Window) ->
         labelled=int(row[5]),
         accuracy=_float(row[6]),
     )
-    versions = conn.execute(
+    stats.versions = traffic_by_version(conn, model, window)
+    return stats
+
+
+def traffic_by_version(
+    conn: duckdb.DuckDBPyConnection, model: str, window: Window
+) -> dict[int, int]:
+    """Return the requests per model version in the window, busiest first (then newest)."""
+    rows = conn.execute(
         f"SELECT version, count(*) FROM inference_record WHERE {_WHERE} AND version IS NOT NULL "
-        "GROUP BY version ORDER BY 2 DESC",
+        "GROUP BY version ORDER BY 2 DESC, 1 DESC",
         [model, window.start, window.end],
     ).fetchall()
-    stats.versions = {int(v): int(n) for v, n in versions}
-    return stats
+    return {int(version): int(count) for version, count in rows}
 
 
 def resolve_granularity(granularity: str | None, window: Window) -> Granularity:

@@ -10,13 +10,15 @@ In order of preference:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
+from sqlalchemy import Select, func, literal, union_all
+from sqlalchemy import select as sql_select  # sqlmodel's select mistypes labelled columns
 from sqlmodel import Session, col, select
 
-from tools.datasets.lineage import training_dataset_versions
 from tools.monitoring.metrics import Window
-from tools.store.schema import DatasetVersion, ModelVersion, PipelineRun
+from tools.store.schema import DatasetVersion, ModelVersion, Pipeline, PipelineRun, RunDataset
 
 FeatureKind = Literal["numeric", "categorical"]
 OTHER = "(other)"
@@ -81,41 +83,60 @@ def dataset_reference(version: DatasetVersion, why: str) -> Reference:
 
 
 def lineage_dataset(
-    session: Session, model: str, versions_by_traffic: list[int]
+    session: Session, model: str, candidates: list[int]
 ) -> tuple[DatasetVersion, int] | None:
-    """Return the training dataset version of the busiest model version that has lineage."""
-    for number in versions_by_traffic:
-        model_version = session.exec(
-            select(ModelVersion).where(
-                ModelVersion.model_name == model, ModelVersion.version == number
-            )
-        ).first()
-        if model_version is not None and model_version.run_id:
-            found = training_dataset_versions(session, model_version.run_id)
-            if found:
-                return found[0], number
-        pipeline_run = session.exec(
-            select(PipelineRun)
-            .where(
-                col(PipelineRun.model_version) == number,
-                col(PipelineRun.dataset_version_id).is_not(None),
-            )
-            .order_by(col(PipelineRun.created_at).desc())
-        ).first()
-        if pipeline_run is not None and _pipeline_builds(session, pipeline_run, model):
-            dataset_version = session.get(DatasetVersion, pipeline_run.dataset_version_id)
-            if dataset_version is not None:
-                return dataset_version, number
+    """Return the training dataset version of the first of ``candidates`` that has lineage."""
+    found = training_dataset_by_version(session, model)
+    for number in candidates:
+        dataset_version_id = found.get(number)
+        if dataset_version_id is None:
+            continue
+        dataset_version = session.get(DatasetVersion, dataset_version_id)
+        if dataset_version is not None:
+            return dataset_version, number
     return None
 
 
-def _pipeline_builds(session: Session, pipeline_run: PipelineRun, model: str) -> bool:
-    from tools.store.schema import Pipeline
+def training_dataset_by_version(session: Session, model: str) -> dict[int, str]:
+    """Map each version number of ``model`` to the id of the dataset version it trained on.
 
-    pipeline = session.exec(
-        select(Pipeline).where(Pipeline.name == pipeline_run.pipeline_name)
-    ).first()
-    return pipeline is not None and pipeline.model_name == model
+    One query covers every version. A version's own run wins: the newest dataset version linked
+    to that run in the ``training`` context. Without one, the newest pipeline run of one of the
+    model's pipelines that registered that version number gives its dataset version. Equal
+    creation times fall back to the lowest dataset version id, so the choice is stable.
+    """
+    run_links: Select[int, int, datetime, str] = (
+        sql_select(
+            col(ModelVersion.version).label("version"),
+            literal(0).label("source"),
+            col(DatasetVersion.created_at).label("linked_at"),
+            col(DatasetVersion.id).label("dataset_version_id"),
+        )
+        .join(RunDataset, col(RunDataset.run_id) == col(ModelVersion.run_id))
+        .join(DatasetVersion, col(DatasetVersion.id) == col(RunDataset.dataset_version_id))
+        .where(col(ModelVersion.model_name) == model, col(RunDataset.context) == "training")
+    )
+    pipeline_links: Select[int, int, datetime, str] = (
+        sql_select(
+            col(PipelineRun.model_version).label("version"),
+            literal(1).label("source"),
+            col(PipelineRun.created_at).label("linked_at"),
+            col(DatasetVersion.id).label("dataset_version_id"),
+        )
+        .join(Pipeline, col(Pipeline.name) == col(PipelineRun.pipeline_name))
+        .join(DatasetVersion, col(DatasetVersion.id) == col(PipelineRun.dataset_version_id))
+        .where(col(Pipeline.model_name) == model, col(PipelineRun.model_version).is_not(None))
+    )
+    links = union_all(run_links, pipeline_links).subquery()
+    rank = func.row_number().over(
+        partition_by=links.c.version,
+        order_by=(links.c.source, links.c.linked_at.desc(), links.c.dataset_version_id),
+    )
+    ranked = select(links.c.version, links.c.dataset_version_id, rank.label("rank")).subquery()
+    rows = session.exec(
+        select(ranked.c.version, ranked.c.dataset_version_id).where(ranked.c.rank == 1)
+    ).all()
+    return {int(version): str(dataset_version_id) for version, dataset_version_id in rows}
 
 
 def latest_model_versions(session: Session, model: str) -> list[int]:

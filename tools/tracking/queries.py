@@ -152,6 +152,86 @@ def search_runs(
     return summaries, total, direction
 
 
+def best_run_per_experiment(
+    session: Session,
+    metric: str,
+    direction: Direction,
+    task: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[tuple[str, RunSummary | None]]:
+    """Return each experiment that logs ``metric`` with its best run in [start, end), by name.
+
+    Experiments are the active ones of ``task`` (the experiment's own task) in which any run
+    logged the metric. The best run is an active run ranked like ``search_runs`` ranks: by the
+    metric's latest value in ``direction``, then the latest start. A run id breaks a full tie.
+    An experiment without a run in the window gets None. A constant number of queries.
+    """
+    experiments = _experiments_logging(session, metric, task)
+    if not experiments:
+        return []
+    query = RunQuery(
+        experiment_ids=list(experiments), metric=metric, direction=direction, start=start, end=end
+    )
+    value = col(LatestMetric.value)
+    rank = func.row_number().over(
+        partition_by=col(Run.experiment_id),
+        order_by=(
+            value.desc() if direction == "max" else value.asc(),
+            col(Run.start_time).desc(),
+            col(Run.id),
+        ),
+    )
+    ranked = (
+        select(
+            col(Run.experiment_id).label("experiment_id"),
+            col(Run.id).label("run_id"),
+            value.label("value"),
+            rank.label("rank"),
+        )
+        .join(Experiment, col(Experiment.id) == col(Run.experiment_id))
+        .join(
+            LatestMetric,
+            and_(col(LatestMetric.run_id) == col(Run.id), col(LatestMetric.key) == metric),
+        )
+        .where(and_(true(), *_conditions(query)))
+        .subquery()
+    )
+    rows = session.exec(
+        select(ranked.c.experiment_id, ranked.c.run_id, ranked.c.value).where(ranked.c.rank == 1)
+    ).all()
+    best_run_ids = {str(experiment_id): str(run_id) for experiment_id, run_id, _ in rows}
+    values = {str(run_id): float(value) for _, run_id, value in rows}
+
+    summaries = {
+        summary.run_id: summary
+        for summary in summarise_runs(session, list(values), ranking_metric=metric)
+    }
+    for summary in summaries.values():
+        summary.metric_value = values[summary.run_id]
+    return [
+        (name, summaries.get(best_run_ids.get(experiment_id, "")))
+        for experiment_id, name in experiments.items()
+    ]
+
+
+def _experiments_logging(session: Session, metric: str, task: str | None) -> dict[str, str]:
+    """Return the active experiments of ``task`` where any run logged ``metric``, id to name."""
+    logged = (
+        select(col(Run.id))
+        .join(LatestMetric, col(LatestMetric.run_id) == col(Run.id))
+        .where(col(Run.experiment_id) == col(Experiment.id), col(LatestMetric.key) == metric)
+        .exists()
+    )
+    query = select(col(Experiment.id), col(Experiment.name)).where(
+        col(Experiment.lifecycle_stage) == "active", logged
+    )
+    if task:
+        query = query.where(col(Experiment.task) == task)
+    rows = session.exec(query.order_by(col(Experiment.name), col(Experiment.id))).all()
+    return {str(experiment_id): str(name) for experiment_id, name in rows}
+
+
 def summarise_runs(
     session: Session, run_ids: Sequence[str], ranking_metric: str | None = None
 ) -> list[RunSummary]:
