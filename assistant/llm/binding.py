@@ -1,14 +1,19 @@
 """Registry tools as OpenAI function-tool schemas, the form LangChain's ``bind_tools`` sends.
 
-The schemas are pydantic's JSON schemas made compact: ``$ref`` inlined, ``title`` dropped and
-``Optional[X]`` written as ``X``. A small model reads them with less confusion, and the
-prompt stays shorter, which matters on a 2-core CPU server.
+The schemas are pydantic's JSON schemas made compact: ``$ref`` inlined, ``title`` and
+``default: null`` dropped and ``Optional[X]`` written as ``X``. A small model reads them with
+less confusion, and the prompt stays shorter, which matters on a 2-core CPU server.
+
+The core tools come first, always in the same order: chat templates write the tools into
+the system message, so a server that caches prompt prefixes (llama.cpp does) reuses them
+even when the other tools differ from request to request.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from assistant.llm.selection import CORE_TOOLS
 from tools.tool_registry import REGISTRY, Tool
 
 # Deeper nesting than this in an argument schema is left as a reference; no tool needs more.
@@ -21,8 +26,14 @@ def bound_tools(read_only: bool) -> list[Tool]:
 
 
 def tool_specs(tools: list[Tool]) -> list[dict[str, Any]]:
-    """Return OpenAI function-tool schemas for ``tools``, in a stable order."""
-    return [openai_tool_schema(tool) for tool in sorted(tools, key=lambda t: t.name)]
+    """Return OpenAI function-tool schemas for ``tools``: the core ones, then by name."""
+    return [openai_tool_schema(tool) for tool in sorted(tools, key=_position)]
+
+
+def _position(tool: Tool) -> tuple[int, str]:
+    if tool.name in CORE_TOOLS:
+        return (CORE_TOOLS.index(tool.name), "")
+    return (len(CORE_TOOLS), tool.name)
 
 
 def openai_tool_schema(tool: Tool) -> dict[str, Any]:
@@ -56,7 +67,7 @@ def _compact(node: dict[str, Any], definitions: dict[str, Any], depth: int) -> d
     result: dict[str, Any] = {}
     union: dict[str, Any] = {}
     for key, value in node.items():
-        if key in ("title", "$defs"):
+        if key in ("title", "$defs") or (key == "default" and value is None):
             continue
         if key == "properties" and isinstance(value, dict):
             result[key] = {
