@@ -155,6 +155,27 @@ def test_function_form_with_string_arguments(
     assert [(v.name, v.status) for v in answer.tool_calls] == [("search_runs", "ok")]
 
 
+def test_described_call_gets_one_reminder(registry: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    described = "Use the `search_runs` function with task set to fraud and metric set to f1."
+    h = make_harness(
+        registry, monkeypatch, [described, TEXT_FORMS["bare"] % json.dumps(SEARCH_F1), "Done."]
+    )
+    answer = h.ask("best fraud run by f1 in the last 3 months")
+    assert [(v.name, v.status) for v in answer.tool_calls] == [("search_runs", "ok")]
+    reminder = h.requests[1].messages[-1]
+    assert "call search_runs now" in reminder.text
+
+
+def test_described_call_twice_ends_with_text(
+    registry: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    described = "You could use search_runs for that."
+    h = make_harness(registry, monkeypatch, [described, described, "unused"])
+    answer = h.ask("best fraud run by f1 in the last 3 months")
+    assert answer.tool_calls == []
+    assert len(h.requests) == 2
+
+
 def test_unknown_tool_is_rejected(registry: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     h = make_harness(
         registry,

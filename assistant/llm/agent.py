@@ -24,8 +24,10 @@ from assistant.conversation import Conversation, Turn
 from assistant.llm.binding import tool_specs
 from assistant.llm.calls import (
     ModelReply,
+    described_tool,
     feedback_message,
     history_message,
+    nudge_message,
     outcome_message,
     read_reply,
     rejection_message,
@@ -100,11 +102,19 @@ class LLMAgent:
     def _run(
         self, turn: AgentTurn, model: BoundModel, messages: list[BaseMessage], actor: Actor
     ) -> None:
+        nudged = False
         for step in range(1, self.settings.llm_max_steps + 1):
             message = self._request(turn, model, messages)
             if message is None:
                 return
             reply = read_reply(message, list(turn.guard.tools), step)
+            described = described_tool(reply.text, turn.guard.tools) if reply.is_final else None
+            last_step = step == self.settings.llm_max_steps
+            if described and not turn.outcomes and not nudged and not last_step:
+                # One reminder only: a model that keeps describing calls gets its text judged.
+                nudged = True
+                messages.extend([history_message(reply), nudge_message(described)])
+                continue
             if reply.is_final:
                 turn.final_text = reply.text
                 return

@@ -114,6 +114,27 @@ def feedback_message(problems: list[str]) -> HumanMessage:
     return HumanMessage(content=text, name=FEEDBACK_NAME)
 
 
+def described_tool(text: str, known_names: Collection[str]) -> str | None:
+    """Return the tool a reply talks about calling without calling it, if it names one.
+
+    Small local models sometimes answer "use the `rollback_model` function with model set
+    to ..." instead of writing the call.
+    """
+    for name in known_names:
+        if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
+            return name
+    return None
+
+
+def nudge_message(name: str) -> HumanMessage:
+    """Ask the model to make the call it described instead of describing it."""
+    text = (
+        f"Do not describe the call: call {name} now. Reply with only the JSON object "
+        f'{{"name": "{name}", "arguments": {{...}}}}'
+    )
+    return HumanMessage(content=text, name=FEEDBACK_NAME)
+
+
 def _tool_message(call: ProposedCall, payload: dict[str, Any]) -> ToolMessage:
     body = json.dumps(payload, ensure_ascii=False, default=str)
     if len(body) > MAX_RESULT_CHARS:
