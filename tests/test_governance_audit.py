@@ -43,7 +43,7 @@ def test_who_rolled_back_last_week(registry: Store, monkeypatch: pytest.MonkeyPa
         ("paul", "rollback_model"),
         ("anna", "rollback_model"),
     ]
-    assert found[0]["detail"] == "production: fraud-detector v3 → v2 (rollback)"
+    assert found[0]["detail"] == "production: fraud-detector v3 → v1 (rollback)"
 
 
 def test_model_filter_matches_whole_names(registry: Store) -> None:

@@ -63,11 +63,12 @@ def test_rollback_to_explicit_version(registry: Store) -> None:
     assert rows(registry, "SELECT version FROM model_alias WHERE alias = 'production'") == [(1,)]
 
 
-def test_second_rollback_undoes_the_first(registry: Store) -> None:
+def test_second_rollback_skips_rolled_back_version(registry: Store) -> None:
+    # The first rollback leaves v2, so v2 is skipped and the second goes back to v1.
     change(registry, "anna", "rollback_model", {"model": "fraud-detector"})
     outcome = change(registry, "anna", "rollback_model", {"model": "fraud-detector"})
     assert outcome.result is not None
-    assert outcome.result["summary"] == "production: fraud-detector v3 → v2 (rollback)"
+    assert outcome.result["summary"] == "production: fraud-detector v3 → v1 (rollback)"
 
 
 def test_rollback_without_history_is_refused(registry: Store) -> None:

@@ -22,6 +22,7 @@ from tools.registry_service import notes as note_service
 from tools.registry_service import promotion as promotion_service
 from tools.registry_service import versions as version_service
 from tools.registry_service.aliases import AliasMove
+from tools.registry_service.comparison import compare_versions
 from tools.registry_service.lookup import (
     alias_row,
     aliases_by_version,
@@ -40,6 +41,7 @@ from tools.registry_service.views import (
     ModelVersionDetail,
     PromotionRequestView,
     RankedVersion,
+    VersionComparison,
     VersionSummary,
 )
 from tools.settings import get_settings
@@ -176,6 +178,34 @@ def list_model_versions(ctx: ToolContext, args: ListModelVersionsArgs) -> ListMo
         model = require_model(session, args.model).name
         versions = version_service.list_versions(session, model, args.status)
     return ListModelVersionsResult(model=model, versions=versions)
+
+
+class CompareModelVersionsArgs(BaseModel):
+    model: str = _model_field()
+    versions: list[VersionNumber] = Field(
+        min_length=2,
+        max_length=5,
+        description="2 to 5 version numbers to compare, e.g. [2, 3]. The first is the baseline.",
+    )
+
+
+@tool(
+    category="registry",
+    examples=("compare fraud-detector v2 and v3", "which is better, churn-predictor v1 or v2?"),
+)
+def compare_model_versions(ctx: ToolContext, args: CompareModelVersionsArgs) -> VersionComparison:
+    """Compare 2 to 5 versions of one registered model side by side.
+
+    For each version: status and stage, the aliases that point at it now, the source run (id and
+    name), creation time, evaluation metrics (the version's own, filled in from its run's
+    latest metrics) and where it is deployed. For each metric: the values, their difference
+    to the first version given, and the best version (higher is better for scores such as
+    accuracy or auc, lower for loss, error and latency). `main_metric` and `best_version`
+    name the headline metric every version has (auc, else f1, else accuracy, ...) and the
+    version that wins on it. To compare runs that were never registered, use compare_runs.
+    """
+    with ctx.store.session() as session:
+        return compare_versions(session, args.model, args.versions)
 
 
 class AliasHistoryArgs(BaseModel):
@@ -579,7 +609,10 @@ class RollbackModelArgs(BaseModel):
     alias: AliasName = Field(default="production", description="Alias to roll back.")
     to_version: VersionNumber | None = Field(
         default=None,
-        description="Version to go back to; default: the one that held the alias before.",
+        description=(
+            "Version to go back to; default: the newest earlier holder of the alias that it "
+            "was not rolled back from."
+        ),
     )
     reason: str | None = Field(
         default=None, description="Reason for the change, in the user's words."
@@ -607,9 +640,11 @@ def rollback_model(ctx: ToolContext, args: RollbackModelArgs) -> AliasChangeResu
     """Roll an alias (production by default) back to an earlier version (needs approver).
 
     Without `to_version` the target is the version that held the alias before the current
-    one, read from the alias history (after v1 → v3 → v2 it returns to v3, not v1). The
-    rollback is recorded in the alias history and, for production or staging, as a
-    deployment rollback.
+    one, read from the alias history (after v1 → v3 → v2 it returns to v3, not v1), skipping
+    versions the alias was rolled back from because they were found bad: after v1 → v2 → v3
+    and a rollback v3 → v2, the next rollback goes to v1. A given `to_version` is used even
+    if it was rolled back from. The rollback is recorded in the alias history (action
+    rollback) and, for production or staging, as a deployment rollback.
     """
     move = _rollback_move(ctx, args)
     alias_service.apply_alias_move(transaction(ctx), move, ctx.user, args.reason)

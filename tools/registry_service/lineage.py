@@ -22,6 +22,13 @@ def run_metrics(session: Session, run_id: str) -> dict[str, float]:
     return {row.key: float(row.value) for row in rows}
 
 
+def evaluation_metrics(session: Session, version: ModelVersion) -> dict[str, float]:
+    """Return the version's own metrics, filled in from its source run's latest metrics."""
+    values = run_metrics(session, version.run_id) if version.run_id else {}
+    values.update(version.metrics or {})
+    return values
+
+
 def run_params(session: Session, run_id: str) -> dict[str, str | None]:
     rows = session.exec(select(RunParam).where(RunParam.run_id == run_id)).all()
     return {row.key: row.value for row in rows}

@@ -10,7 +10,7 @@ from typing import Literal
 from sqlmodel import Session, col, select
 
 from tools.errors import InvalidInputError
-from tools.registry_service.lineage import run_metrics
+from tools.registry_service.lineage import evaluation_metrics
 from tools.registry_service.lookup import aliases_by_version
 from tools.registry_service.views import ModelSummary, RankedVersion
 from tools.resolve import not_found
@@ -92,13 +92,6 @@ def _candidates(session: Session, query: VersionQuery) -> list[tuple[ModelVersio
     return [(version, task) for version, task in rows]
 
 
-def _metric_values(session: Session, version: ModelVersion) -> dict[str, float]:
-    """Return the version's own metrics, filled in from its source run's latest metrics."""
-    values = run_metrics(session, version.run_id) if version.run_id else {}
-    values.update(version.metrics or {})
-    return values
-
-
 def search_versions(
     session: Session, query: VersionQuery
 ) -> tuple[list[RankedVersion], str | None, Direction | None, int]:
@@ -111,7 +104,7 @@ def search_versions(
     if query.limit < 1 or query.limit > 1000:
         raise InvalidInputError(f"limit {query.limit} is out of range; use 1 to 1000")
     candidates = _candidates(session, query)
-    values = {version.id: _metric_values(session, version) for version, _ in candidates}
+    values = {version.id: evaluation_metrics(session, version) for version, _ in candidates}
     metric: str | None = None
     direction: Direction | None = None
     if query.metric is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -104,6 +104,50 @@ class DeploymentEventView(BaseModel):
 class RankedVersion(VersionSummary):
     task: str | None
     value: float | None = Field(description="The ranking metric's value, if ranked.")
+
+
+class ComparedVersion(BaseModel):
+    version: int
+    status: str
+    stage: str | None
+    aliases: list[str] = Field(default_factory=list, description="Aliases that point at it now.")
+    run_id: str | None
+    run_name: str | None
+    created_at: datetime
+    metrics: dict[str, float] = Field(
+        default_factory=dict,
+        description="The version's evaluation metrics, filled in from its source run's.",
+    )
+    deployments: list[DeploymentView] = Field(
+        default_factory=list, description="Environments that serve this version now."
+    )
+
+
+class MetricAcrossVersions(BaseModel):
+    metric: str
+    direction: Literal["max", "min"] = Field(
+        description="max when higher is better, min when lower is."
+    )
+    values: list[float | None] = Field(description="One value per compared version, in order.")
+    differences: list[float | None] = Field(
+        description="Each value minus the baseline version's value, in the same order."
+    )
+    best_version: int | None = Field(
+        description="The version with the best value, or None on a tie or with fewer than 2 values."
+    )
+
+
+class VersionComparison(BaseModel):
+    model: str
+    versions: list[ComparedVersion]
+    baseline_version: int = Field(
+        description="The first version given, which the differences are computed against."
+    )
+    main_metric: str | None = Field(
+        description="The headline metric that every compared version has, if any."
+    )
+    best_version: int | None = Field(description="The best version on the main metric.")
+    metrics: list[MetricAcrossVersions] = Field(default_factory=list)
 
 
 class ChecklistItem(BaseModel):
