@@ -25,7 +25,7 @@ def bench_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any],
     outcome = CliRunner().invoke(ui.cli.app, arguments)
     assert outcome.exit_code == 0, outcome.output
     data = json.loads((out / "benchmarks.json").read_text())
-    return data["runs"][0], out / "benchmarks.md"
+    return {**data["runs"][0], "demo": data["demo"]}, out / "benchmarks.md"
 
 
 def _results(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -68,3 +68,12 @@ def test_bench_mlflow_side(bench_run):
     # The same top-10 ranking on both sides shows that both stores hold the same runs.
     assert results["search_mlflow"]["details"]["same_top_values"] is True
     assert results["compare_mlflow"]["timing"]["samples"] >= 1
+
+
+def test_bench_demo_planner(bench_run):
+    run, report = bench_run
+    [demo] = run["demo"]
+    assert demo["key"] == "planner_demo", demo.get("skipped")
+    assert demo["timing"]["samples"] == demo["details"]["requests"] > 100
+    assert "## Rules planner on the demo workspace" in report.read_text()
+    assert "rules planner on the demo workspace: p95 < 50 ms" in report.read_text()

@@ -43,5 +43,7 @@ def merge(earlier: BenchRun, later: BenchRun) -> BenchRun:
             continue
         replaced = {result.key for result in scale_run.results}
         kept.results = [r for r in kept.results if r.key not in replaced] + scale_run.results
+    if later.demo:
+        earlier.demo = later.demo
     earlier.command = f"{earlier.command}; then {later.command}"
     return earlier

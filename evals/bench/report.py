@@ -38,7 +38,7 @@ def write_markdown(run: BenchRun, path: Path, command: str) -> None:
 
 
 def render(run: BenchRun, command: str) -> str:
-    parts = [_header(run, command), _machine(run), _workspaces(run)]
+    parts = [_header(run, command), _machine(run), _demo(run), _workspaces(run)]
     for scale_run in run.runs:
         parts.append(_latencies(scale_run))
         parts.append(_throughputs(scale_run))
@@ -84,6 +84,8 @@ def _machine(run: BenchRun) -> str:
 
 
 def _workspaces(run: BenchRun) -> str:
+    if not run.runs:
+        return ""
     header = ["rows", *[f"scale {r.scale:g}" for r in run.runs]]
     rows = []
     for table, label in COUNT_LABELS.items():
@@ -208,17 +210,50 @@ def _growth(small: ScaleRun, large: ScaleRun) -> str:
     return intro + _table(header, rows)
 
 
+def _demo(run: BenchRun) -> str:
+    result = next((r for r in run.demo if r.key == "planner_demo"), None)
+    if result is None:
+        return ""
+    if result.timing is None:
+        return f"## Rules planner on the demo workspace\n\nNot measured: {result.skipped}"
+    timing, details = result.timing, result.details
+    text = (
+        "## Rules planner on the demo workspace\n\n"
+        f"{result.title}: {details['passes']} timed passes"
+        + (" after one untimed pass" if details.get("untimed_pass") else "")
+        + ", each request as its gold item's user with the item's pinned now.\n\n"
+        + _table(
+            ["calls", "median ms", "p95 ms", "max ms", "share under 50 ms"],
+            [
+                [
+                    str(timing.samples),
+                    _ms(timing.median_ms),
+                    _ms(timing.p95_ms),
+                    _ms(timing.max_ms),
+                    f"{details['under_50_ms']:.1%}",
+                ]
+            ],
+        )
+    )
+    slow = [[text, _ms(ms)] for text, ms in details.get("slowest", {}).items()]
+    if slow:
+        text += "\n\nSlowest requests (worst call):\n\n" + _table(["request", "ms"], slow)
+    return text
+
+
 def _targets(run: BenchRun) -> str:
     default = next((r for r in run.runs if r.scale == DEFAULT_SCALE), None)
-    chosen = default or run.runs[-1]
+    chosen = default or (run.runs[-1] if run.runs else None)
     title = "## Targets at the default size (scale 1), 2 cores"
-    if default is None:
+    if chosen is None:
+        title += "\n\nThis run measured the demo workspace only."
+    elif default is None:
         title += (
             f"\n\nThis run did not include scale 1; the figures are from scale {chosen.scale:g}."
         )
     rows = []
     notes = []
-    for target in check(chosen.results):
+    for target in check([*(chosen.results if chosen else []), *run.demo]):
         verdict = {True: "met", False: "missed", None: "not measured"}[target.met]
         rows.append([target.goal, target.value, verdict])
         if target.note:

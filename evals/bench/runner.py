@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from evals.bench import machine, measures_assistant, measures_tracking
+from evals.bench.demo_planner import demo_planner_measure
 from evals.bench.generate import Workspace, load_or_build
 from evals.bench.mlflow_store import MlflowStore, load, unavailable_reason
 from evals.bench.results import Bench, Options, Result
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 
 MLFLOW_MANIFEST = "mlflow-store.json"
 GROWTH_FACTOR = 0.1
+# The measure group timed once per run on the demo workspace instead of at each scale.
+DEMO_GROUP = "demo"
 
 
 @dataclass
@@ -72,11 +75,14 @@ class BenchRun:
     options: dict[str, Any]
     runs: list[ScaleRun]
     command: str = ""
+    # Measures of the demo workspace, which has one size (the rules planner's latency).
+    demo: list[Result] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         for run, raw in zip(self.runs, data["runs"], strict=True):
             raw["results"] = [result.to_dict() for result in run.results]
+        data["demo"] = [result.to_dict() for result in self.demo]
         return data
 
 
@@ -84,7 +90,11 @@ def run(config: RunConfig) -> BenchRun:
     started = now()
     load_before = machine.load_average()
     anchor = started.replace(minute=0, second=0, microsecond=0)
-    runs = [_run_scale(config, scale, anchor) for scale in config.scales()]
+    demo = _demo_measures(config)
+    scale_groups = None if config.only is None else set(config.only) - {DEMO_GROUP}
+    runs = []
+    if scale_groups is None or scale_groups:
+        runs = [_run_scale(config, scale, anchor) for scale in config.scales()]
     return BenchRun(
         started_at=started.isoformat(),
         machine=machine.describe(),
@@ -92,7 +102,19 @@ def run(config: RunConfig) -> BenchRun:
         load_after=machine.load_average(),
         options={**asdict(config.options), "seed": config.seed, "growth": config.growth},
         runs=runs,
+        demo=demo,
     )
+
+
+def _demo_measures(config: RunConfig) -> list[Result]:
+    if config.only is not None and DEMO_GROUP not in config.only:
+        return []
+    log.info("measuring the rules planner on the demo workspace")
+    try:
+        return [demo_planner_measure(config.work_dir, config.reuse, config.options)]
+    except Exception as exc:  # one broken component must not hide the other figures
+        log.exception("the demo measure failed")
+        return [Result(DEMO_GROUP, DEMO_GROUP, skipped=f"failed: {type(exc).__name__}: {exc}")]
 
 
 @contextmanager
@@ -166,11 +188,11 @@ def _measure_all(bench: Bench, config: RunConfig) -> list[Result]:
     if config.console:
         steps.append(("console", lambda: [measures_assistant.console_measure(bench)]))
     if config.only is not None:
-        unknown = set(config.only) - {name for name, _ in steps}
+        unknown = set(config.only) - {name for name, _ in steps} - {DEMO_GROUP}
         if unknown:
             raise InvalidInputError(
                 f"unknown measure {sorted(unknown)[0]!r}; use some of "
-                + ", ".join(name for name, _ in steps)
+                + ", ".join([DEMO_GROUP, *(name for name, _ in steps)])
             )
         steps = [(name, step) for name, step in steps if name in config.only]
     results: list[Result] = []

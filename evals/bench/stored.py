@@ -15,7 +15,8 @@ from evals.bench.timing import Timing
 def load_run(path: Path) -> BenchRun:
     data = json.loads(path.read_text())
     runs = [_scale_run(raw) for raw in data.pop("runs")]
-    return BenchRun(runs=runs, **data)
+    demo = [_result(raw) for raw in data.pop("demo", [])]
+    return BenchRun(runs=runs, demo=demo, **data)
 
 
 def _scale_run(raw: dict[str, Any]) -> ScaleRun:

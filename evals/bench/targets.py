@@ -71,6 +71,12 @@ def check(results: list[Result]) -> list[TargetCheck]:
     return [
         _latency(get("search_tool"), "search_p95", "query 1 (tool): p95 < 50 ms", 50),
         _ratio(get("search_tool"), get("search_mlflow")),
+        _latency(
+            get("planner_demo"),
+            "planner_demo_p95",
+            "rules planner on the demo workspace: p95 < 50 ms",
+            50,
+        ),
         _latency(get("planner"), "planner_p95", "planner end to end: p95 < 50 ms", 50),
         _latency(get("retrieval"), "retrieval_p95", "retrieval: p95 < 30 ms", 30),
         _at_least(get("indexing"), "indexing_rate", "indexing >= 300 chunks/s", 300),

@@ -47,8 +47,9 @@ def bench(
     only: str | None = typer.Option(
         None,
         "--only",
-        help="Comma-separated measure groups to run (search, runs, registry, monitoring, "
-        "planner, retrieval, indexing, import, console), merged into OUT/benchmarks.json.",
+        help="Comma-separated measure groups to run (demo, search, runs, registry, "
+        "monitoring, planner, retrieval, indexing, import, console), merged into "
+        "OUT/benchmarks.json.",
     ),
 ) -> None:
     """Build a synthetic workspace, time queries, tools, the planner, knowledge and import."""
