@@ -18,15 +18,16 @@ from tools.pipelines.alerts import raise_pipeline_alert
 from tools.pipelines.explain import explain_failure
 from tools.pipelines.launch import check_orchestrator, queue_run, start_runner_process
 from tools.pipelines.queries import (
+    RunRow,
     find_run,
     latest_run,
     list_runs,
-    pipeline_summary,
+    pipeline_row,
+    pipeline_summaries,
     run_detail,
-    run_view,
 )
 from tools.pipelines.reconcile import ClosedRun, reconcile_in_session, reconcile_pipeline_runs
-from tools.pipelines.records import active_runs
+from tools.pipelines.records import active_runs, steps_of
 from tools.pipelines.sources import resolve_source
 from tools.pipelines.views import (
     FailureExplanation,
@@ -34,9 +35,9 @@ from tools.pipelines.views import (
     PipelineRunView,
     PipelineSummary,
 )
-from tools.pipelines.workspace import find_pipeline, sync_workspace
+from tools.pipelines.workspace import definition_of, find_pipeline, sync_workspace
 from tools.registry_service.fingerprint import fingerprint
-from tools.store.schema import Pipeline, PipelineRun
+from tools.store.schema import Pipeline
 from tools.tool_registry import ChangePlan, ToolContext, tool
 
 PIPELINE_FIELD = Field(description="Pipeline name, e.g. fraud-retrain or churn-train.")
@@ -53,10 +54,10 @@ def _reconcile(ctx: ToolContext) -> None:
     reconcile_pipeline_runs(ctx.store, ctx.settings)
 
 
-def _pipeline_name(ctx: ToolContext, session: Session, name: str) -> str:
-    """Return the exact pipeline name, recording new workspace files unless read-only."""
+def _pipeline(ctx: ToolContext, session: Session, name: str) -> Pipeline:
+    """Return the pipeline row for ``name``, recording new workspace files unless read-only."""
     sync = not ctx.settings.read_only
-    return find_pipeline(session, ctx.settings, name, sync=sync)[1].name
+    return find_pipeline(session, ctx.settings, name, sync=sync)[0]
 
 
 # --- list_pipelines --------------------------------------------------------------------------
@@ -84,10 +85,11 @@ def list_pipelines(ctx: ToolContext, args: ListPipelinesArgs) -> ListPipelinesRe
         if not ctx.settings.read_only:
             sync_workspace(session, ctx.settings)
         rows = session.exec(select(Pipeline).order_by(col(Pipeline.name))).all()
-        summaries = [pipeline_summary(session, row) for row in rows if row.definition]
-    if args.model:
-        wanted = args.model.casefold()
-        summaries = [s for s in summaries if s.model.casefold() == wanted]
+        declared = [row for row in rows if row.definition]
+        if args.model:
+            requested = args.model.casefold()
+            declared = [row for row in declared if definition_of(row).model.casefold() == requested]
+        summaries = pipeline_summaries(session, declared)
     return ListPipelinesResult(pipelines=summaries)
 
 
@@ -212,19 +214,21 @@ class PipelineRunStatusResult(BaseModel):
 
 def _chosen_run(
     ctx: ToolContext, session: Session, pipeline: str | None, run_id: str | None
-) -> PipelineRun:
+) -> tuple[RunRow, Pipeline | None]:
+    """Return the run to show and its pipeline row (None when the store has no such row)."""
     if run_id:
-        return find_run(session, run_id)
+        chosen = find_run(session, run_id)
+        return chosen, pipeline_row(session, chosen.run.pipeline_name)
     if pipeline:
-        name = _pipeline_name(ctx, session, pipeline)
-        found = latest_run(session, name)
+        row = _pipeline(ctx, session, pipeline)
+        found = latest_run(session, row.name)
         if found is None:
-            raise ToolError(f"pipeline {name} has not run yet; start it with trigger_pipeline")
-        return found
-    found = session.exec(select(PipelineRun).order_by(col(PipelineRun.created_at).desc())).first()
+            raise ToolError(f"pipeline {row.name} has not run yet; start it with trigger_pipeline")
+        return found, row
+    found = latest_run(session, None)
     if found is None:
         raise ToolError("no pipeline has run yet; list pipelines with list_pipelines")
-    return found
+    return found, pipeline_row(session, found.run.pipeline_name)
 
 
 @tool(
@@ -240,8 +244,8 @@ def pipeline_run_status(ctx: ToolContext, args: PipelineRunStatusArgs) -> Pipeli
     """
     _reconcile(ctx)
     with ctx.store.session() as session:
-        run = _chosen_run(ctx, session, args.pipeline, args.run_id)
-        detail = run_detail(session, run)
+        run, pipeline = _chosen_run(ctx, session, args.pipeline, args.run_id)
+        detail = run_detail(session, run, pipeline, steps_of(session, run.run.id))
     return PipelineRunStatusResult(run=detail, summary=_status_summary(detail))
 
 
@@ -286,8 +290,8 @@ def list_pipeline_runs(ctx: ToolContext, args: ListPipelineRunsArgs) -> ListPipe
     with ctx.store.session() as session:
         pipeline = None
         if args.pipeline:
-            pipeline = _pipeline_name(ctx, session, args.pipeline)
-        rows = list_runs(
+            pipeline = _pipeline(ctx, session, args.pipeline).name
+        runs = list_runs(
             session,
             pipeline=pipeline,
             status=args.status,
@@ -295,7 +299,6 @@ def list_pipeline_runs(ctx: ToolContext, args: ListPipelineRunsArgs) -> ListPipe
             end=window.end if window else None,
             limit=args.limit,
         )
-        runs = [run_view(session, row) for row in rows]
     counts: dict[str, int] = {}
     for run in runs:
         counts[run.status] = counts.get(run.status, 0) + 1
@@ -331,14 +334,16 @@ def explain_pipeline_failure(
     with ctx.store.session() as session:
         if args.run_id:
             run = find_run(session, args.run_id)
-            if run.status != "failed":
+            if run.run.status != "failed":
                 raise ToolError(
-                    f"pipeline run {run.id[:8]} is {run.status}, not failed; nothing to explain"
+                    f"pipeline run {run.run.id[:8]} is {run.run.status}, "
+                    "not failed; nothing to explain"
                 )
+            pipeline = pipeline_row(session, run.run.pipeline_name)
         else:
-            name = _pipeline_name(ctx, session, args.pipeline or "")
-            found = latest_run(session, name, statuses=("failed",))
+            pipeline = _pipeline(ctx, session, args.pipeline or "")
+            found = latest_run(session, pipeline.name, statuses=("failed",))
             if found is None:
-                raise ToolError(f"pipeline {name} has no failed runs")
+                raise ToolError(f"pipeline {pipeline.name} has no failed runs")
             run = found
-        return explain_failure(session, ctx.settings, run)
+        return explain_failure(session, ctx.settings, run, pipeline)

@@ -13,44 +13,58 @@ from typing import Any
 
 from sqlmodel import Session
 
-from tools.pipelines.queries import dataset_label, latest_run, run_view
-from tools.pipelines.records import steps_of
-from tools.pipelines.views import Change, FailureExplanation
+from tools.pipelines.queries import RunRow, first_failed_step, run_view, successes_around
+from tools.pipelines.records import steps_of_runs
+from tools.pipelines.views import Change, FailureExplanation, PipelineRunView
 from tools.pipelines.workspace import work_dir
 from tools.settings import Settings
-from tools.store.schema import PipelineRun, StepRun
+from tools.store.schema import Pipeline, PipelineRun, StepRun
 
 LOG_TAIL_LINES = 12
 MAX_DIFF_LINES = 60
 
 
-def explain_failure(session: Session, settings: Settings, run: PipelineRun) -> FailureExplanation:
-    """Describe a failed run and what differs from the last successful run before it."""
-    steps = steps_of(session, run.id)
-    failed = next((s for s in steps if s.status == "failed"), None)
-    previous = latest_run(
-        session, run.pipeline_name, statuses=("succeeded",), before=run.created_at
-    )
-    newer = latest_run(session, run.pipeline_name, statuses=("succeeded",), after=run.created_at)
+def explain_failure(
+    session: Session, settings: Settings, failed: RunRow, pipeline: Pipeline | None
+) -> FailureExplanation:
+    """Describe a failed run and what differs from the last successful run before it.
+
+    ``pipeline`` is the row of the run's pipeline, or None when the store has none.
+    """
+    run = failed.run
+    previous, newer = successes_around(session, run)
+    found = [row for row in (failed, previous, newer) if row is not None]
+    steps = steps_of_runs(session, [row.run.id for row in found])
+    failed_step = first_failed_step(steps[run.id])
     changes: list[Change] = []
     diff = None
     if previous is not None:
-        changes = _dataset_change(session, previous, run) + _param_changes(previous, run)
-        code_change, diff = _code_change(session, settings, previous, run)
+        changes = _dataset_change(previous, failed) + _param_changes(previous.run, run)
+        code_change, diff = _code_change(
+            settings, previous.run, run, steps[previous.run.id], steps[run.id]
+        )
         changes += code_change
+
     explanation = FailureExplanation(
-        run=run_view(session, run),
-        failed_step=failed.name if failed else None,
-        error=(failed.error if failed else None) or run.error,
-        log_tail=_log_tail(failed),
-        last_success=run_view(session, previous) if previous else None,
+        run=_view(failed, pipeline, steps),
+        failed_step=failed_step.name if failed_step else None,
+        error=(failed_step.error if failed_step else None) or run.error,
+        log_tail=_log_tail(failed_step),
+        last_success=_view(previous, pipeline, steps) if previous else None,
         changes=changes,
         code_diff=diff,
-        newer_success=run_view(session, newer) if newer else None,
+        newer_success=_view(newer, pipeline, steps) if newer else None,
         summary="",
     )
     explanation.summary = _summary(explanation)
     return explanation
+
+
+def _view(
+    row: RunRow, pipeline: Pipeline | None, steps: dict[str, list[StepRun]]
+) -> PipelineRunView:
+    failed_step = first_failed_step(steps[row.run.id])
+    return run_view(row, pipeline, failed_step.name if failed_step else None)
 
 
 def _log_tail(step: StepRun | None) -> list[str]:
@@ -60,11 +74,10 @@ def _log_tail(step: StepRun | None) -> list[str]:
     return lines[-LOG_TAIL_LINES:]
 
 
-def _dataset_change(session: Session, before: PipelineRun, after: PipelineRun) -> list[Change]:
-    if before.dataset_version_id == after.dataset_version_id:
+def _dataset_change(before: RunRow, after: RunRow) -> list[Change]:
+    if before.run.dataset_version_id == after.run.dataset_version_id:
         return []
-    old = dataset_label(session, before.dataset_version_id)
-    new = dataset_label(session, after.dataset_version_id)
+    old, new = before.dataset, after.dataset
     return [Change(kind="dataset", before=old, after=new, detail=f"dataset {old} → {new}")]
 
 
@@ -87,15 +100,19 @@ def _param_changes(before: PipelineRun, after: PipelineRun) -> list[Change]:
     return changes
 
 
-def _code_outputs(session: Session, run: PipelineRun) -> dict[str, Any]:
-    train = next((s for s in steps_of(session, run.id) if s.kind == "train"), None)
+def _code_outputs(steps: list[StepRun]) -> dict[str, Any]:
+    train = next((s for s in steps if s.kind == "train"), None)
     return (train.outputs or {}) if train else {}
 
 
 def _code_change(
-    session: Session, settings: Settings, before: PipelineRun, after: PipelineRun
+    settings: Settings,
+    before: PipelineRun,
+    after: PipelineRun,
+    before_steps: list[StepRun],
+    after_steps: list[StepRun],
 ) -> tuple[list[Change], str | None]:
-    old, new = _code_outputs(session, before), _code_outputs(session, after)
+    old, new = _code_outputs(before_steps), _code_outputs(after_steps)
     old_hash, new_hash = old.get("code_sha256"), new.get("code_sha256")
     if not old_hash or not new_hash or old_hash == new_hash:
         return [], None

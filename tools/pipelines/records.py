@@ -57,6 +57,21 @@ def steps_of(session: Session, pipeline_run_id: str) -> list[StepRun]:
     return list(session.exec(query).all())
 
 
+def steps_of_runs(session: Session, pipeline_run_ids: list[str]) -> dict[str, list[StepRun]]:
+    """Return the step runs of several pipeline runs, in step order, read in one query."""
+    steps: dict[str, list[StepRun]] = {run_id: [] for run_id in pipeline_run_ids}
+    if not pipeline_run_ids:
+        return steps
+    query = (
+        select(StepRun)
+        .where(col(StepRun.pipeline_run_id).in_(pipeline_run_ids))
+        .order_by(col(StepRun.pipeline_run_id), col(StepRun.position))
+    )
+    for step in session.exec(query).all():
+        steps[step.pipeline_run_id].append(step)
+    return steps
+
+
 def fail_open_steps(steps: Iterable[StepRun], error: str, when: datetime) -> str | None:
     """Mark the running step failed and queued ones skipped; return the failed step's name."""
     failed = None
