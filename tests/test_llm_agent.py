@@ -535,6 +535,20 @@ def test_max_tools_limits_binding(registry: Store, monkeypatch: pytest.MonkeyPat
     assert "rollback_model" in names
 
 
+def test_prompt_prefix_is_the_same_whatever_the_tools(
+    registry: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = make_harness(registry, monkeypatch, ["Which model?", "Which pipeline?"])
+    h.agent.max_tools = 6
+    h.ask("roll back the fraud model")
+    h.ask("why did the churn pipeline fail?")
+    first, second = h.requests
+    assert first.tool_names != second.tool_names
+    # Servers reuse a cached prompt prefix: the system message and the core tools lead.
+    assert first.messages[0].text == second.messages[0].text
+    assert first.tool_names[:4] == second.tool_names[:4]
+
+
 def test_unbound_tool_still_runs(registry: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     h = make_harness(registry, monkeypatch, [call("list_users"), "Five users."])
     h.agent.max_tools = 4

@@ -90,7 +90,7 @@ class LLMAgent:
             max_steps=self.settings.llm_max_steps,
             timeout_s=self.settings.llm_timeout_s,
         )
-        prompt = system_prompt(lexicon, [tool.name for tool in tools])
+        prompt = system_prompt(lexicon)
         history = _history(conversation)
         messages: list[BaseMessage] = [SystemMessage(prompt), *history, HumanMessage(question)]
         model = self.chat_model.bind_tools(tool_specs(tools))

@@ -1,7 +1,8 @@
 """The system prompt: the assistant's job, the names that exist, and the rules for tool calls.
 
-The prompt contains no date or time, so it stays identical between requests and an
-OpenAI-compatible server can reuse its cached prefix (llama.cpp does by default).
+The prompt contains no date or time and does not list the tools bound for the request (their
+schemas follow it), so it stays identical between requests and an OpenAI-compatible server
+can reuse its cached prefix (llama.cpp does by default).
 """
 
 from __future__ import annotations
@@ -36,11 +37,9 @@ To call a tool, use the tool-call format. If you cannot, write exactly one JSON 
 nothing else: {"name": "<tool name>", "arguments": {...}}"""
 
 
-def system_prompt(lexicon: Lexicon, tool_names: list[str]) -> str:
-    """Build the system prompt from the workspace's names and the tools bound for this turn."""
-    sections = [RULES, "Tools you can call: " + ", ".join(tool_names) + "."]
-    sections.append("Names in this workspace:\n" + names_section(lexicon))
-    return "\n\n".join(sections)
+def system_prompt(lexicon: Lexicon) -> str:
+    """Build the system prompt from the rules and the workspace's names."""
+    return RULES + "\n\nNames in this workspace:\n" + names_section(lexicon)
 
 
 def names_section(lexicon: Lexicon) -> str:
