@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -12,6 +13,7 @@ from tools.periods import PeriodArgs, resolve_window
 from tools.resolve import resolve_experiment, resolve_run
 from tools.tool_registry import ToolContext, tool
 from tools.tracking import queries
+from tools.tracking.details import run_details
 from tools.tracking.views import ExperimentSummary, MetricPointView, RunDetail, RunSummary
 from tools.vocabulary import find_task, metric_direction
 
@@ -73,13 +75,10 @@ def search_runs(ctx: ToolContext, args: SearchRunsArgs) -> SearchRunsResult:
     window = resolve_window(args)
     with ctx.store.session() as session:
         experiment_ids = _experiment_ids(session, args.experiment)
-        metric = (
-            queries.resolve_metric(session, args.metric, experiment_ids) if args.metric else None
-        )
         query = queries.RunQuery(
             experiment_ids=experiment_ids,
             task=_task(args.task),
-            metric=metric,
+            metric=args.metric or None,
             direction=args.order,
             filter=args.filter,
             status=args.status,
@@ -88,16 +87,35 @@ def search_runs(ctx: ToolContext, args: SearchRunsArgs) -> SearchRunsResult:
             name_contains=args.name_contains,
             limit=args.limit,
         )
-        runs, total, direction = queries.search_runs(session, query)
+        query, runs, total, direction = _search(session, query)
     return SearchRunsResult(
         runs=runs,
         total=total,
-        metric=metric,
+        metric=query.metric,
         order=direction,
         window=window.to_dict() if window else None,
         experiment=args.experiment,
         task=query.task,
     )
+
+
+def _search(
+    session: Session, query: queries.RunQuery
+) -> tuple[queries.RunQuery, list[RunSummary], int, queries.Direction | None]:
+    """Rank runs by the metric as typed, mapping it to a logged key only when nothing ranks.
+
+    A logged key is the usual case, so it needs no lookup of its own. Text such as "准确率" or
+    "val acc" ranks nothing, so it is mapped and ranked again. An unknown metric raises
+    NotFoundError with did-you-mean.
+    """
+    runs, total, direction = queries.search_runs(session, query)
+    if query.metric is None or total > 0:
+        return query, runs, total, direction
+    metric = queries.resolve_metric(session, query.metric, query.experiment_ids)
+    if metric == query.metric:
+        return query, runs, total, direction
+    query = replace(query, metric=metric)
+    return query, *queries.search_runs(session, query)
 
 
 class RunRef(BaseModel):
@@ -108,7 +126,7 @@ class RunRef(BaseModel):
 def get_run(ctx: ToolContext, args: RunRef) -> RunDetail:
     """Get one run: status, times, params, tags, latest metrics, note, lineage, model versions."""
     with ctx.store.session() as session:
-        return queries.get_run(session, resolve_run(session, args.run))
+        return run_details(session, [resolve_run(session, args.run)])[0]
 
 
 class CompareRunsArgs(BaseModel):
@@ -137,8 +155,7 @@ class CompareRunsResult(BaseModel):
 def compare_runs(ctx: ToolContext, args: CompareRunsArgs) -> CompareRunsResult:
     """Compare two or more runs: the params that differ, and metrics side by side with the best."""
     with ctx.store.session() as session:
-        runs = queries.require_runs(session, args.runs)
-        details = [queries.get_run(session, run) for run in runs]
+        details = run_details(session, queries.require_runs(session, args.runs))
     keys = sorted({key for detail in details for key in detail.params})
     differing = {
         key: [detail.params.get(key) for detail in details]
