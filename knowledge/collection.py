@@ -10,6 +10,7 @@ from typing import Any, cast
 import chromadb
 from chromadb.api.client import Client
 from chromadb.api.models.Collection import Collection
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
 from knowledge.embeddings import EMBEDDING_FUNCTION_NAME, MiniLMEmbeddingFunction
@@ -55,6 +56,21 @@ def open_collection(
         )
     logger.debug("opened knowledge index %s with %d chunks", directory, collection.count())
     return client, collection
+
+
+def forget_inherited_clients(directories: list[Path]) -> None:
+    """Drop, without closing, the Chroma state a forked child inherited for ``directories``.
+
+    Chroma shares one System per folder among a process's clients, and a System inherited
+    through fork has lost its worker threads, so a new client on that folder would hang.
+    """
+    # NOTE: these are private attributes of chromadb's SharedSystemClient (read in 1.5.9).
+    # If a later release renames them, getattr finds nothing and the child hangs again.
+    systems = getattr(SharedSystemClient, "_identifier_to_system", {})
+    refcounts = getattr(SharedSystemClient, "_identifier_to_refcount", {})
+    for directory in directories:
+        systems.pop(str(directory), None)
+        refcounts.pop(str(directory), None)
 
 
 def query_similarities(

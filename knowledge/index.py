@@ -2,18 +2,22 @@
 
 Chroma stores each chunk's text, embedding and metadata, including the chunk's lexical
 tokens. The BM25 side is rebuilt in memory from those stored tokens when it is first needed
-and after every change, so nothing but the Chroma folder has to be persisted.
+and after every change, so nothing but the Chroma folder has to be persisted. A change marker
+in the folder tells an open index that another process wrote, so long-lived processes can
+keep one index open and still see every change.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 
 from knowledge.catalog import Catalog, load_catalog
+from knowledge.change_marker import ChangeMarker
 from knowledge.collection import Filters, open_collection, query_similarities
 from knowledge.embeddings import MiniLMEmbeddingFunction
 from knowledge.fusion import (
@@ -74,11 +78,35 @@ class KnowledgeIndex:
         self.weights = weights
         self.cjk_weights = cjk_weights
         self._catalog: Catalog | None = None
+        self._wrote = False
+        self._marker = ChangeMarker(self.directory)
+        before = self._marker.current()
         self._client, self._collection = open_collection(self.directory, self.embedding_function)
+        self._marker.record_open(before)
 
     def close(self) -> None:
         """Release the Chroma client so another process can open the folder cleanly."""
         self._client.close()
+
+    def refresh(self) -> bool:
+        """Reopen the collection if another writer changed the folder; return whether it did.
+
+        Every public method calls this first, so the cost is a stat and a small file read.
+        Chroma (checked with chromadb 1.5.9) keeps the HNSW index in memory per process and
+        per folder. Its ``get`` and ``count`` see another process's writes, but ``query``
+        keeps the old vectors until the last client on that folder in this process closes.
+        """
+        before = self._marker.current()
+        if before == self._marker.seen:
+            return False
+        # NOTE: another client on the same folder in this process (a second KnowledgeIndex)
+        # keeps Chroma's shared state alive through this close, so its vectors stay stale.
+        self._client.close()
+        self._client, self._collection = open_collection(self.directory, self.embedding_function)
+        self._marker.record_open(before)
+        self._catalog = None
+        logger.debug("reopened knowledge index %s: another writer changed it", self.directory)
+        return True
 
     def __enter__(self) -> KnowledgeIndex:
         return self
@@ -103,14 +131,15 @@ class KnowledgeIndex:
         started = time.perf_counter()
         target = Path(path).expanduser().resolve()
         files = _files_to_index(target)
+        self.refresh()
         catalog = self._load_catalog()
         report = IndexReport(sources_seen=len(files))
 
         prepared = self._prepare_changed_files(files, catalog, report, strict=target.is_file())
-        self._write(prepared, catalog, report, progress)
-        if target.is_dir():
-            self._remove_missing_files(target, files, catalog, report)
-        self._catalog = None
+        with self._writing():
+            self._write(prepared, catalog, report, progress)
+            if target.is_dir():
+                self._remove_missing_files(target, files, catalog, report)
 
         report.seconds = time.perf_counter() - started
         logger.info(
@@ -137,6 +166,7 @@ class KnowledgeIndex:
         _check_entity_document(source_id, text, kind)
         started = time.perf_counter()
         info = SourceInfo(source_id, kind, title, entity_type, entity_id)
+        self.refresh()
         catalog = self._load_catalog()
         report = IndexReport(sources_seen=1)
 
@@ -145,20 +175,33 @@ class KnowledgeIndex:
         else:
             # A step log is plain text: a line starting with "#" there is not a heading.
             prepared = prepare_source(info, text, markdown=kind != "pipeline_log")
-            self._write([prepared], catalog, report, None)
-            self._catalog = None
+            with self._writing():
+                self._write([prepared], catalog, report, None)
         report.seconds = time.perf_counter() - started
         return report
 
     def remove_source(self, source_id: str) -> int:
         """Remove every chunk of a source (a file path or an entity source id); return the count."""
+        self.refresh()
         catalog = self._load_catalog()
         ids = catalog.chunk_ids(source_id)
         if not ids and Path(source_id).exists():
             ids = catalog.chunk_ids(str(Path(source_id).resolve()))
-        removed = self._delete(ids)
-        self._catalog = None
+        with self._writing():
+            removed = self._delete(ids)
         return removed
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        # The finally clause also runs after a write that failed halfway: what was written
+        # is still a change that the catalog and other processes must see.
+        self._wrote = False
+        try:
+            yield
+        finally:
+            self._catalog = None
+            if self._wrote:
+                self._marker.record_write()
 
     def _prepare_changed_files(
         self, files: list[Path], catalog: Catalog, report: IndexReport, *, strict: bool
@@ -208,6 +251,7 @@ class KnowledgeIndex:
             ]
             if kept:
                 # Kept chunks are not embedded again; only their metadata is refreshed.
+                self._wrote = True
                 self._collection.update(
                     ids=[chunk.chunk_id for _, chunk in kept],
                     metadatas=[source.metadata(ordinal, chunk) for ordinal, chunk in kept],
@@ -235,6 +279,7 @@ class KnowledgeIndex:
             progress(0, len(new))
         for start in range(0, len(new), _WRITE_BATCH):
             batch = new[start : start + _WRITE_BATCH]
+            self._wrote = True
             self._collection.add(
                 ids=[chunk.chunk_id for _, _, chunk in batch],
                 embeddings=self.embedding_function([chunk.embedded_text for _, _, chunk in batch]),
@@ -246,6 +291,7 @@ class KnowledgeIndex:
                 progress(start + len(batch), len(new))
 
     def _delete(self, ids: list[str]) -> int:
+        self._wrote = self._wrote or bool(ids)
         for start in range(0, len(ids), _WRITE_BATCH):
             self._collection.delete(ids=ids[start : start + _WRITE_BATCH])
         return len(ids)
@@ -265,6 +311,7 @@ class KnowledgeIndex:
         ``{"kind": "model_card", "entity_id": ["fraud/3", "fraud/4"]}``.
         """
         _check_search(query, k, mode, filters)
+        self.refresh()
         catalog = self._load_catalog()
         rows = catalog.rows_matching(filters or {})
         if rows.size == 0:
@@ -303,20 +350,19 @@ class KnowledgeIndex:
     def list_passages(self, filters: Filters | None = None) -> list[Passage]:
         """Return every stored chunk matching ``filters`` as a passage with score 0."""
         _check_filters(filters)
+        self.refresh()
         catalog = self._load_catalog()
         rows = catalog.rows_matching(filters or {})
         return [catalog.passage(catalog.ids[row], 0.0, None, None) for row in rows]
 
     def stats(self) -> IndexStats:
         """Count chunks and sources, overall and per kind."""
+        self.refresh()
         return self._load_catalog().stats()
 
     def _load_catalog(self) -> Catalog:
-        # Another process (the CLI indexing while the console searches) may have added or
-        # removed chunks; a changed count is the cheap sign of that.
-        # NOTE: an edit elsewhere that keeps the chunk count stays unseen until this process
-        # writes. A change counter in the collection metadata would close that gap.
-        if self._catalog is None or self._catalog.size != self._collection.count():
+        # This object's writes reset the catalog, and refresh() resets it after other writers.
+        if self._catalog is None:
             self._catalog = load_catalog(self._collection)
         return self._catalog
 

@@ -1,22 +1,28 @@
 """Copying notes, model cards, run notes and failed pipeline-step logs into the knowledge index.
 
 The store is the source of truth; the index is rebuilt from it incrementally. A signature of
-the store's text (counts and latest timestamps) is kept beside the index, so a search only
-re-reads the store when something was added since the last sync, and the index itself skips
-chunks whose content hash is unchanged.
+the store's text (counts, latest timestamps and lengths) is kept beside the index, so a search
+only re-reads the store when something changed since the last sync by any process, and the
+index itself skips chunks whose content hash is unchanged.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from knowledge.index import KnowledgeIndex
+from knowledge.shared import shared_index
+from tools.knowledge_sync.signature import store_signature
 from tools.settings import Settings
 from tools.store.db import Store
 from tools.store.schema import ModelVersion, Note, Run, StepRun
@@ -38,31 +44,16 @@ class EntityDocument:
     kind: str
 
 
-def open_index(settings: Settings) -> KnowledgeIndex:
+@contextmanager
+def open_index(settings: Settings) -> Iterator[KnowledgeIndex]:
+    """Yield the workspace's knowledge index, kept open in this process between calls.
+
+    The index reopens itself when another process wrote to it, and it must not be closed
+    by the caller: the block's end only lets other threads use it.
+    """
     settings.knowledge_dir.mkdir(parents=True, exist_ok=True)
-    return KnowledgeIndex(settings.knowledge_dir)
-
-
-def _signature(session: Session) -> dict[str, Any]:
-    def stamp(value: Any) -> str | None:
-        return value.isoformat() if value is not None else None
-
-    notes = session.exec(select(func.count(), func.max(Note.created_at))).one()
-    cards = session.exec(
-        select(
-            func.count(), func.max(ModelVersion.updated_at), func.max(ModelVersion.created_at)
-        ).where(col(ModelVersion.model_card).is_not(None))
-    ).one()
-    run_notes = session.exec(select(func.count()).where(col(Run.note).is_not(None))).one()
-    failed_steps = session.exec(
-        select(func.count(), func.max(StepRun.ended_at)).where(StepRun.status == "failed")
-    ).one()
-    return {
-        "notes": [notes[0], stamp(notes[1])],
-        "cards": [cards[0], stamp(cards[1]), stamp(cards[2])],
-        "run_notes": run_notes,
-        "failed_steps": [failed_steps[0], stamp(failed_steps[1])],
-    }
+    with shared_index(settings.knowledge_dir) as index:
+        yield index
 
 
 def _documents(session: Session) -> list[EntityDocument]:
@@ -130,9 +121,9 @@ def sync_store_documents(
 ) -> int:
     """Bring the index up to date with the store's text; return how many sources changed."""
     signature_path = directory / SIGNATURE_FILE
-    saved = json.loads(signature_path.read_text()) if signature_path.exists() else {}
+    saved = _read_saved(signature_path)
     with store.session() as session:
-        signature = _signature(session)
+        signature = store_signature(session.connection())
         if saved.get("signature") == signature and not force:
             return 0
         documents = _documents(session)
@@ -152,6 +143,38 @@ def sync_store_documents(
     for source in set(saved.get("sources", [])) - wanted:
         index.remove_source(source)
         changed += 1
-    signature_path.write_text(json.dumps({"signature": signature, "sources": sorted(wanted)}))
+    _write_saved(signature_path, {"signature": signature, "sources": sorted(wanted)})
     log.info("knowledge index synced with the store: %d sources changed", changed)
     return changed
+
+
+_saved_cache: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+_saved_lock = threading.Lock()
+
+
+def _read_saved(path: Path) -> dict[str, Any]:
+    """Read the signature file, parsing it again only when its stat changed.
+
+    The file lists every synced source, so on a large workspace parsing it on each search
+    would cost more than the stat.
+    """
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return {}
+    key = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    with _saved_lock:
+        cached = _saved_cache.get(path)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+    saved: dict[str, Any] = json.loads(path.read_text())
+    with _saved_lock:
+        _saved_cache[path] = (key, saved)
+    return saved
+
+
+def _write_saved(path: Path, saved: dict[str, Any]) -> None:
+    # Written aside and renamed, so a search in another process never reads half a file.
+    scratch = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    scratch.write_text(json.dumps(saved))
+    os.replace(scratch, path)
