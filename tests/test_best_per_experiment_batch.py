@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from tests.factories import add_experiment, add_model_version, add_run
+from tests.statements import counted_statements
 from tools.governance import Actor, Governor
 from tools.store.db import Store, open_store
 from tools.store.schema import Experiment, Run
@@ -260,16 +260,8 @@ def test_metric_only_in_other_task_is_rejected(workspace: Workspace) -> None:
 
 
 def count_statements(store: Store, arguments: dict[str, Any]) -> int:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(store.engine, "before_cursor_execute", record)
-    try:
+    with counted_statements(store) as statements:
         best_of(arguments)
-    finally:
-        event.remove(store.engine, "before_cursor_execute", record)
     return len(statements)
 
 

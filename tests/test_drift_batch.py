@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import event
 from sqlmodel import Session
 
 from tests.factories import add_experiment, add_model_version, add_run
+from tests.statements import counted_statements
 from tools.datasets import link_run_dataset
 from tools.governance import Actor, Governor
 from tools.monitoring.ingest import ingest_inference_log
@@ -262,16 +262,8 @@ def test_report_without_lineage_uses_baseline_window(store: Store) -> None:
 
 
 def count_statements(store: Store, arguments: dict[str, Any]) -> int:
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(store.engine, "before_cursor_execute", record)
-    try:
+    with counted_statements(store) as statements:
         drift_report(arguments)
-    finally:
-        event.remove(store.engine, "before_cursor_execute", record)
     return len(statements)
 
 

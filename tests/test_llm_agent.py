@@ -166,6 +166,19 @@ def test_described_call_gets_one_reminder(registry: Store, monkeypatch: pytest.M
     assert "call search_runs now" in reminder.text
 
 
+def test_described_fix_after_failed_call_gets_reminder(
+    registry: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    missing_metric = TEXT_FORMS["bare"] % json.dumps({"experiment": "fraud-exp", "order": "up"})
+    described = "Call `search_runs` with metric set to f1 instead."
+    corrected = TEXT_FORMS["bare"] % json.dumps(SEARCH_F1)
+    h = make_harness(registry, monkeypatch, [missing_metric, described, corrected, "Done."])
+    answer = h.ask("best fraud run by f1 in the last 3 months")
+    assert [v.status for v in answer.tool_calls] == ["error", "ok"]
+    assert "call search_runs now" in h.requests[2].messages[-1].text
+    assert "f1 = 0.72" in answer.answer
+
+
 def test_described_call_twice_ends_with_text(
     registry: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

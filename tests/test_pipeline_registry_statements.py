@@ -6,16 +6,14 @@ rows the test wrote, not from the query code under test.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import event
 
+from tests.statements import counted_statements
 from tools.governance import Actor, Governor
 from tools.pipelines.workspace import work_dir
 from tools.settings import Settings, get_settings
@@ -50,21 +48,6 @@ def store(settings: Settings) -> Store:
     return open_store(settings)
 
 
-@contextmanager
-def counted(store: Store) -> Iterator[list[str]]:
-    """Collect every SQL statement the store's engine sends inside the block."""
-    statements: list[str] = []
-
-    def record(*args: Any) -> None:
-        statements.append(args[2])
-
-    event.listen(store.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(store.engine, "before_cursor_execute", record)
-
-
 def invoke(store: Store, settings: Settings, name: str, **arguments: Any) -> dict[str, Any]:
     outcome = Governor(store, settings).invoke(name, arguments, VIEWER)
     assert outcome.status == "ok", outcome.error
@@ -77,7 +60,7 @@ def count_statements(store: Store, settings: Settings, name: str, **arguments: A
     # the third call on does the tool skip reading the workspace folder.
     for _ in range(2):
         invoke(store, settings, name, **arguments)
-    with counted(store) as statements:
+    with counted_statements(store) as statements:
         invoke(store, settings, name, **arguments)
     return len(statements)
 

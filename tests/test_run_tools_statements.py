@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from tests.factories import add_experiment, add_model_version, add_run
+from tests.statements import counted_statements
 from tools.errors import InvalidInputError, NotFoundError
 from tools.resolve import resolve_runs
 from tools.settings import get_settings
@@ -163,21 +162,6 @@ def _add_lineage_and_notes(store: Store, runs: dict[str, RunSpec]) -> None:
                 assert stored is not None
                 stored.note = spec.note
                 session.add(stored)
-
-
-@contextmanager
-def counted_statements(store: Store) -> Iterator[list[str]]:
-    """Collect every SQL statement sent to the store inside the block."""
-    statements: list[str] = []
-
-    def record(*arguments: Any) -> None:
-        statements.append(arguments[2])
-
-    event.listen(store.engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(store.engine, "before_cursor_execute", record)
 
 
 def call_tool(store: Store, name: str, arguments: dict[str, Any]) -> dict[str, Any]:

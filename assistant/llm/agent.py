@@ -110,7 +110,13 @@ class LLMAgent:
             reply = read_reply(message, list(turn.guard.tools), step)
             described = described_tool(reply.text, turn.guard.tools) if reply.is_final else None
             last_step = step == self.settings.llm_max_steps
-            if described and not turn.outcomes and not nudged and not last_step:
+            if (
+                described
+                and turn.last_ok is None
+                and not turn.pending
+                and not nudged
+                and not last_step
+            ):
                 # One reminder only: a model that keeps describing calls gets its text judged.
                 nudged = True
                 messages.extend([history_message(reply), nudge_message(described)])

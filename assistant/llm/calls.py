@@ -117,7 +117,7 @@ def feedback_message(problems: list[str]) -> HumanMessage:
 def described_tool(text: str, known_names: Collection[str]) -> str | None:
     """Return the tool a reply talks about calling without calling it, if it names one.
 
-    Small local models sometimes answer "use the `rollback_model` function with model set
+    Small local models sometimes reply "use the `rollback_model` function with model set
     to ..." instead of writing the call.
     """
     for name in known_names:

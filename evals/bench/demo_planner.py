@@ -1,7 +1,7 @@
 """The rules planner on the demo workspace: every one-turn request of the demo gold set, timed.
 
-The synthetic workspace shows how the tools scale; this measure answers the product's own
-question: how long a user of the demo waits for an answer from the rules planner. Each
+The synthetic workspace shows how the tools scale. This measure shows how long a user of the
+demo waits for a reply from the rules planner. Each
 request runs as the gold item's user with the item's pinned "now", in a fresh conversation,
 end to end through ``Assistant.ask`` (planning, governance, tool calls, audit, answer).
 Mutations stop at the confirmation request, so the workspace's models never change.
@@ -31,7 +31,7 @@ KEY = "planner_demo"
 
 
 def demo_requests() -> list[GoldItem]:
-    """The demo gold items with a single user turn and nothing to set up first."""
+    """Return the demo gold items with a single user turn and nothing to set up first."""
     items = select_items(load_items(gold_files()), workspaces=("demo",))
     return [item for item in items if len(item.turns) == 1 and not item.setup]
 

@@ -84,7 +84,7 @@ def workspace_overview(ctx: ToolContext, args: OverviewArgs) -> OverviewResult:
 
 
 # One row that changes whenever a name the overview lists changes. DuckDB's hash() keeps it to
-# a single scan of small tables; latest_metric's row count moves when a run logs a new key.
+# a single scan of small tables, and latest_metric's row count moves when a run logs a new key.
 _FINGERPRINT_SQL = text("""
 SELECT
     (SELECT count(*) FROM latest_metric),
