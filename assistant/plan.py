@@ -12,6 +12,8 @@ PlanKind = Literal["tools", "clarify", "refuse", "help", "confirm", "cancel"]
 class PlannedCall:
     tool: str
     arguments: dict[str, Any]
+    # Fill the "runs" argument with the runs the previous call found ("compare the two best").
+    runs_from_previous: bool = False
 
 
 @dataclass

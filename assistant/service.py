@@ -152,7 +152,13 @@ class Assistant:
             )
         outcomes: list[ToolOutcome] = []
         for call in plan.calls:
-            outcome = self.governor.invoke(call.tool, call.arguments, actor)
+            arguments = call.arguments
+            if call.runs_from_previous:
+                runs = _found_run_ids(outcomes[-1])
+                if len(runs) < 2:
+                    break  # the search's own answer says what was found
+                arguments = {**arguments, "runs": runs}
+            outcome = self.governor.invoke(call.tool, arguments, actor)
             outcomes.append(outcome)
             if outcome.status != "ok":
                 break
@@ -182,6 +188,11 @@ def _view(outcome: ToolOutcome) -> ToolCallView:
         result=outcome.result,
         error=outcome.error,
     )
+
+
+def _found_run_ids(outcome: ToolOutcome) -> list[str]:
+    runs = (outcome.result or {}).get("runs") or []
+    return [run["run_id"] for run in runs if isinstance(run, dict) and run.get("run_id")]
 
 
 def _conversation_language(conversation: Conversation) -> Language:

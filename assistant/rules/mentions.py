@@ -31,8 +31,15 @@ _TOP_K = re.compile(
     r"(?:\btop\s*(\d+)|\b(\d+)\s+best|\bbest\s+(\d+)|前\s*(\d+)|最好的\s*(\d+)\s*个|(\d+)\s*个最好)",
     re.IGNORECASE,
 )
-_WORD_NUMBERS = {"two": 2, "three": 3, "four": 4, "five": 5, "ten": 10, "三": 3, "五": 5, "十": 10}
-_TOP_K_WORDS = re.compile(r"\btop\s+(two|three|four|five|ten)\b|前(三|五|十)", re.IGNORECASE)
+_WORD_NUMBERS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "ten": 10,
+    "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "十": 10,
+}  # fmt: skip
+_TOP_K_WORDS = re.compile(
+    r"\b(?:top|best)\s+(two|three|four|five|ten)\b|\b(two|three|four|five|ten)\s+best\b"
+    r"|前(三|五|十)|最好的(两|二|三|四|五)个|(两|二|三|四|五)个最好",
+    re.IGNORECASE,
+)
 _ORDINALS = {
     "first": 0,
     "second": 1,
@@ -189,7 +196,7 @@ def _find_top_k(text: str) -> int | None:
         return int(next(g for g in match.groups() if g))
     words = _TOP_K_WORDS.search(text)
     if words:
-        return _WORD_NUMBERS[(words.group(1) or words.group(2)).casefold()]
+        return _WORD_NUMBERS[next(g for g in words.groups() if g).casefold()]
     return None
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from assistant.conversation import Conversation
 from assistant.messages import join_options, message
-from assistant.plan import Plan
+from assistant.plan import Plan, PlannedCall
 from assistant.rules.intents import (
     CANCEL_WORDS,
     CONFIRM_WORDS,
@@ -288,7 +288,18 @@ def _compare(request: Request) -> Plan:
         return Plan.call(
             "compare_runs", "compare", runs=[request.conversation.focus_run, m.runs[0]]
         )
+    if not m.runs and (m.experiments or m.task) and _asks_for_ranking(request.text):
+        return _compare_best(request)
     return request.clarify("which_run")
+
+
+def _compare_best(request: Request) -> Plan:
+    """Plan "compare the two best breast cancer runs": rank the runs, then compare the top ones."""
+    request.mentions.top_k = min(max(request.mentions.top_k or 2, 2), 10)
+    plan = _search(request)
+    plan.calls.append(PlannedCall("compare_runs", {}, runs_from_previous=True))
+    plan.intent = "compare"
+    return plan
 
 
 def _metric_history(request: Request) -> Plan:

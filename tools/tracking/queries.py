@@ -80,7 +80,9 @@ def _conditions(query: RunQuery) -> list[ColumnElement[bool]]:
     if query.experiment_ids:
         conditions.append(col(Run.experiment_id).in_(query.experiment_ids))
     if query.task:
-        conditions.append(func.coalesce(col(Run.task), col(Experiment.task)) == query.task)
+        # A run's own task can be narrower than its experiment's (tumor-classification runs in
+        # a tabular-classification experiment); either one matching counts.
+        conditions.append(or_(col(Run.task) == query.task, col(Experiment.task) == query.task))
     if query.status:
         conditions.append(col(Run.status) == query.status.upper())
     if query.start is not None:
