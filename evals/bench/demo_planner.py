@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from evals.bench.machine import load_average
 from evals.bench.results import Options, Result
 from evals.bench.timing import Timing
 from evals.harness.gold import GoldItem, gold_files, load_items, select_items
@@ -51,6 +52,7 @@ def demo_planner_measure(work_dir: Path, reuse: bool, options: Options) -> Resul
     store = open_store(settings)
     assistant = Assistant(settings, store)
     items = demo_requests()
+    load = load_average()
     passes = max(1, options.repeat // 10)
     samples: list[float] = []
     worst: dict[str, float] = {}
@@ -70,6 +72,7 @@ def demo_planner_measure(work_dir: Path, reuse: bool, options: Options) -> Resul
         "requests": len(items),
         "passes": passes,
         "untimed_pass": options.warmup > 0,
+        "load_before": None if load is None else round(load[0], 2),
         "under_50_ms": round(sum(1 for s in samples if s < 50) / len(samples), 3),
         "workspace_build_s": round(build_s, 1),
         "slowest": {text: round(ms, 1) for text, ms in slowest},

@@ -221,7 +221,9 @@ def _demo(run: BenchRun) -> str:
         "## Rules planner on the demo workspace\n\n"
         f"{result.title}: {details['passes']} timed passes"
         + (" after one untimed pass" if details.get("untimed_pass") else "")
-        + ", each request as its gold item's user with the item's pinned now.\n\n"
+        + ", each request as its gold item's user with the item's pinned now."
+        + _load_note(details.get("load_before"))
+        + "\n\n"
         + _table(
             ["calls", "median ms", "p95 ms", "max ms", "share under 50 ms"],
             [
@@ -239,6 +241,10 @@ def _demo(run: BenchRun) -> str:
     if slow:
         text += "\n\nSlowest requests (worst call):\n\n" + _table(["request", "ms"], slow)
     return text
+
+
+def _load_note(load: float | None) -> str:
+    return "" if load is None else f" The one-minute load average was {load:.1f} when it started."
 
 
 def _targets(run: BenchRun) -> str:
