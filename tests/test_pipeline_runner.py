@@ -427,6 +427,11 @@ def test_killed_runner_is_reconciled(settings: Settings, store: Store) -> None:
     assert runner_pid is not None and runner_pid != os.getpid()
 
     os.kill(runner_pid, signal.SIGKILL)
+    # The signal is delivered asynchronously: wait until the kernel reports the runner gone.
+    deadline = time.monotonic() + 15
+    while pid_alive(runner_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not pid_alive(runner_pid)
     outcome = Governor(store, settings).invoke(
         "list_pipeline_runs", {"pipeline": "iris-orphan"}, Actor("dave")
     )
