@@ -156,7 +156,7 @@ class Assistant:
             if call.runs_from_previous:
                 runs = _found_run_ids(outcomes[-1])
                 if len(runs) < 2:
-                    break  # the search's own answer says what was found
+                    break  # too few runs to compare, so the search result alone is shown
                 arguments = {**arguments, "runs": runs}
             outcome = self.governor.invoke(call.tool, arguments, actor)
             outcomes.append(outcome)

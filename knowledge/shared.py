@@ -20,7 +20,7 @@ from pathlib import Path
 from knowledge.collection import forget_inherited_clients
 from knowledge.index import KnowledgeIndex
 
-logger = logging.getLogger(__name__)
+log = logging.getLogger(__name__)
 
 # Folders a process keeps open at once. Beyond this, the least recently used index is closed.
 # A server uses one workspace, but the eval harness and the tests open one per workspace copy.
@@ -103,4 +103,4 @@ def _close(entry: _SharedIndex) -> None:
     with entry.lock:
         entry.closed = True
         entry.index.close()
-    logger.debug("closed shared knowledge index %s", entry.index.directory)
+    log.debug("closed shared knowledge index %s", entry.index.directory)

@@ -195,7 +195,7 @@ def test_value_tie_goes_to_latest_start(workspace: Workspace) -> None:
     assert vision["run"]["name"] == "v-tie-late"
 
 
-def test_full_tie_goes_to_lowest_run_id(workspace: Workspace) -> None:
+def test_full_tie_picks_lowest_id(workspace: Workspace) -> None:
     twins = sorted((r.run_id, r.name) for r in workspace.runs if r.name.startswith("f-twin"))
 
     result = best_of({"metric": "accuracy"})
@@ -250,7 +250,7 @@ def test_unknown_metric_is_rejected(workspace: Workspace) -> None:
     assert outcome.error is not None and "bleu" in outcome.error
 
 
-def test_metric_only_in_other_task_is_rejected(workspace: Workspace) -> None:
+def test_other_task_metric_rejected(workspace: Workspace) -> None:
     outcome = Governor().invoke(
         "best_run_per_experiment", {"metric": "f1", "task": "fraud"}, VIEWER
     )

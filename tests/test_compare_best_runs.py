@@ -45,7 +45,7 @@ def assistant() -> Assistant:
         ("比较乳腺癌最好的两个运行", ["svc-rbf", "rf-200"]),
     ],
 )
-def test_best_runs_are_ranked_then_compared(
+def test_compare_best_runs_ranks_first(
     assistant: Assistant, request_text: str, compared: list[str]
 ) -> None:
     answer = assistant.ask(request_text, Actor("dave", "cli"))
@@ -58,14 +58,14 @@ def test_best_runs_are_ranked_then_compared(
     assert "svc-rbf" in answer.answer
 
 
-def test_experiment_task_matches_runs_with_their_own_task(assistant: Assistant) -> None:
+def test_search_matches_experiment_task(assistant: Assistant) -> None:
     answer = assistant.ask("best breast cancer run", Actor("dave", "cli"))
     assert [call.name for call in answer.tool_calls] == ["search_runs"]
     assert "svc-rbf" in answer.answer
     assert "0.979" in answer.answer
 
 
-def test_one_matching_run_is_not_compared(assistant: Assistant) -> None:
+def test_compare_best_single_run(assistant: Assistant) -> None:
     answer = assistant.ask("compare the two best churn runs", Actor("dave", "cli"))
     assert [call.name for call in answer.tool_calls] == ["search_runs"]
     assert "gbm-churn" in answer.answer

@@ -98,7 +98,7 @@ def test_three_versions_keep_given_order(registry: Store) -> None:
     assert [v["aliases"] for v in result["versions"]] == [["staging"], [], []]
 
 
-def test_run_metrics_fill_in_missing_version_metrics(registry: Store) -> None:
+def test_run_metrics_fill_gaps(registry: Store) -> None:
     set_version_metrics(registry, 3, {"auc": 0.99})
     metrics = by_metric(compare(registry, "fraud-detector", [2, 3]))
     assert metrics["auc"]["values"] == [0.86, 0.99]
@@ -122,7 +122,7 @@ def test_version_metrics_win_over_run_metrics(registry: Store) -> None:
     assert result["versions"][0]["run_name"] is None
 
 
-def test_metric_missing_on_one_version_has_no_best(registry: Store) -> None:
+def test_partial_metric_has_no_best(registry: Store) -> None:
     set_version_metrics(registry, 3, {"precision": 0.5})
     fraud = compare(registry, "fraud-detector", [3, 2])
     precision = by_metric(fraud)["precision"]

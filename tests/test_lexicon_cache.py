@@ -33,21 +33,21 @@ def _assistant() -> Assistant:
     return Assistant(settings, store)
 
 
-def test_names_are_reused_while_nothing_changes() -> None:
+def test_lexicon_reused_while_unchanged() -> None:
     assistant = _assistant()
     first = assistant.lexicon()
     assert first is assistant.lexicon()
     assert "fraud-detector" in first.models
 
 
-def test_a_new_model_version_in_this_process_is_seen() -> None:
+def test_lexicon_sees_new_version() -> None:
     assistant = _assistant()
     assert assistant.lexicon().latest_versions["fraud-detector"] == 1
     add_model_version(assistant.store, "fraud-detector", 2, None, task="fraud-detection")
     assert assistant.lexicon().latest_versions["fraud-detector"] == 2
 
 
-def test_a_changed_experiment_task_is_seen() -> None:
+def test_lexicon_sees_changed_task() -> None:
     assistant = _assistant()
     assert assistant.lexicon().experiment_tasks["fraud-xgb"] == "fraud-detection"
     with assistant.store.session() as session:
@@ -57,7 +57,7 @@ def test_a_changed_experiment_task_is_seen() -> None:
     assert assistant.lexicon().experiment_tasks["fraud-xgb"] == "anomaly-detection"
 
 
-def test_a_model_registered_by_another_process_is_seen() -> None:
+def test_lexicon_sees_other_process_model() -> None:
     assistant = _assistant()
     assert "churn-model" not in assistant.lexicon().models
     assistant.store.release()

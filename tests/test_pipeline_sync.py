@@ -11,7 +11,7 @@ from tools.settings import get_settings
 from tools.store.db import open_store
 
 
-def test_unchanged_files_are_not_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sync_skips_unchanged_files(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = get_settings()
     store = open_store(settings)
     write_pipeline(settings, "iris-train")
@@ -28,7 +28,7 @@ def test_unchanged_files_are_not_read_again(monkeypatch: pytest.MonkeyPatch) -> 
     assert reads == ["iris-train.yaml", "iris-train.yaml"]
 
 
-def test_a_file_edited_by_hand_is_picked_up() -> None:
+def test_sync_reads_edited_file() -> None:
     settings = get_settings()
     store = open_store(settings)
     write_pipeline(settings, "iris-train")

@@ -97,7 +97,7 @@ def rollback(store: Store, **arguments: object) -> str:
     return str(outcome.result["summary"])
 
 
-def test_tool_rolls_back_past_rolled_back_version(registry: Store) -> None:
+def test_tool_skips_rolled_back_version(registry: Store) -> None:
     champion_history(registry, 1, 2, 3)
     assert rollback(registry) == "champion: fraud-detector v3 → v2 (rollback)"
     assert rollback(registry) == "champion: fraud-detector v2 → v1 (rollback)"

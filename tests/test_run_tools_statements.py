@@ -311,7 +311,7 @@ def test_compare_rejects_same_run_twice(workspace: Workspace) -> None:
 # --- get_run ---------------------------------------------------------------------------------
 
 
-def test_get_run_statements_same_for_richer_run(workspace: Workspace) -> None:
+def test_get_run_statements_constant(workspace: Workspace) -> None:
     bare = statements_of(workspace.store, "get_run", {"run": "crashed"})
     rich = statements_of(workspace.store, "get_run", {"run": "svc-rbf"})
 
@@ -369,7 +369,7 @@ def test_search_maps_metric_name(workspace: Workspace) -> None:
     assert result["total"] == total
 
 
-def test_search_keeps_logged_metric_when_window_empty(workspace: Workspace) -> None:
+def test_search_keeps_metric_empty_window(workspace: Workspace) -> None:
     arguments = {"metric": "accuracy", "start": "2020-01-01", "end": "2020-02-01"}
 
     result = call_tool(workspace.store, "search_runs", arguments)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +17,7 @@ from evals.bench.generate import Workspace, load_or_build
 from evals.bench.mlflow_store import MlflowStore, load, unavailable_reason
 from evals.bench.results import Bench, Options, Result
 from evals.bench.sizes import WorkspaceSize
+from evals.harness.workspaces import pinned_now
 from tools.clock import now
 from tools.errors import InvalidInputError
 from tools.governance import Governor
@@ -115,20 +114,6 @@ def _demo_measures(config: RunConfig) -> list[Result]:
     except Exception as exc:  # one broken component must not hide the other figures
         log.exception("the demo measure failed")
         return [Result(DEMO_GROUP, DEMO_GROUP, skipped=f"failed: {type(exc).__name__}: {exc}")]
-
-
-@contextmanager
-def pinned_now(instant: str) -> Iterator[None]:
-    """Pin ``tools.clock.now`` to the workspace's anchor, so its windows hold the same runs."""
-    previous = os.environ.get("MODELPILOT_NOW")
-    os.environ["MODELPILOT_NOW"] = instant
-    try:
-        yield
-    finally:
-        if previous is None:
-            os.environ.pop("MODELPILOT_NOW", None)
-        else:
-            os.environ["MODELPILOT_NOW"] = previous
 
 
 def _run_scale(config: RunConfig, scale: float, anchor: datetime) -> ScaleRun:

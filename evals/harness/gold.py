@@ -236,10 +236,10 @@ def first_per_group(items: Iterable[GoldItem], limit: int) -> list[GoldItem]:
     if limit < 1:
         raise InvalidInputError(f"--per-category must be at least 1, not {limit}")
     seen: dict[tuple[str, str, str], int] = {}
-    kept = []
+    subset = []
     for item in items:
         group = (item.workspace, item.category, item.language)
         seen[group] = seen.get(group, 0) + 1
         if seen[group] <= limit:
-            kept.append(item)
-    return kept
+            subset.append(item)
+    return subset

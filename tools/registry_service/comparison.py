@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from tools.errors import InvalidInputError
-from tools.registry_service.lineage import evaluation_metrics
+from tools.registry_service.lineage import with_version_metrics
 from tools.registry_service.lookup import require_model, require_version
 from tools.registry_service.versions import describe_version
 from tools.registry_service.views import ComparedVersion, MetricAcrossVersions, VersionComparison
@@ -60,7 +60,8 @@ def _compared(session: Session, row: ModelVersion) -> ComparedVersion:
         run_id=detail.run_id,
         run_name=detail.run.name if detail.run else None,
         created_at=detail.created_at,
-        metrics=evaluation_metrics(session, row),
+        # describe_version already read the run's latest metrics.
+        metrics=with_version_metrics(detail.run.metrics if detail.run else {}, row),
         deployments=detail.deployments,
     )
 

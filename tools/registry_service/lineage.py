@@ -25,8 +25,12 @@ def run_metrics(session: Session, run_id: str) -> dict[str, float]:
 def evaluation_metrics(session: Session, version: ModelVersion) -> dict[str, float]:
     """Return the version's own metrics, filled in from its source run's latest metrics."""
     values = run_metrics(session, version.run_id) if version.run_id else {}
-    values.update(version.metrics or {})
-    return values
+    return with_version_metrics(values, version)
+
+
+def with_version_metrics(run_values: dict[str, float], version: ModelVersion) -> dict[str, float]:
+    """Return the run's latest metrics with the version's own metrics taking precedence."""
+    return {**run_values, **(version.metrics or {})}
 
 
 def run_params(session: Session, run_id: str) -> dict[str, str | None]:
