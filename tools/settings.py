@@ -6,8 +6,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from tools.errors import ConfigError
 
 DEFAULT_HOME = Path(".modelpilot")
 
@@ -88,5 +90,17 @@ class Settings(BaseSettings):
 
 
 def get_settings() -> Settings:
-    """Read the settings from the environment now; cheap, so never cached."""
-    return Settings()
+    """Read the settings from the environment now; cheap, so never cached.
+
+    An invalid value raises ConfigError with one line naming the variable, not pydantic's
+    multi-line report.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"])
+        variable = f"MODELPILOT_{field.upper()}"
+        raise ConfigError(
+            f"invalid {variable}={error.get('input')!r}: {error['msg']}; fix or unset {variable}"
+        ) from exc
